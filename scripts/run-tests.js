@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: build, type-check, lint, OpenAPI lint, then jest. Each check step counts as one test,
+ * jest's tests count one each, and the last line is the plain summary CI reads:
+ * `N passed, N failed`. Extra arguments go to jest (`npm test -- tests/unit`).
+ */
+const { spawnSync } = require('node:child_process');
+const { mkdirSync, readdirSync, readFileSync, rmSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const specs = readdirSync(path.join(root, 'openapi'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => path.join('openapi', f));
+
+const steps = [
+  ['build', bin('tsc'), ['-p', 'tsconfig.build.json']],
+  ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+  ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
+  ['openapi lint', bin('redocly'), ['lint', '--format', 'stylish', ...specs]],
+];
+
+let passed = 0;
+let failed = 0;
+const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+for (const [name, command, args] of steps) {
+  process.stdout.write(`\n> ${name}: ${path.basename(command)} ${args.join(' ')}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (result.status === 0) passed++;
+  else {
+    failed++;
+    process.stdout.write(`! ${name} failed (exit ${result.status ?? result.signal})\n`);
+  }
+}
+
+const report = path.join(root, 'reports', 'jest.json');
+mkdirSync(path.dirname(report), { recursive: true });
+rmSync(report, { force: true });
+process.stdout.write('\n> jest\n');
+const jest = spawnSync(bin('jest'), ['--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
+try {
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+} catch {
+  failed++;
+  process.stdout.write(`! jest did not report results (exit ${jest.status ?? jest.signal})\n`);
+}
+if (jest.status !== 0 && failed === 0) failed++;
+
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../state/clock';
+import type { Store } from '../../state/store';
+
+/**
+ * Issued tokens and the sessions ("families") they belong to, kept in an API's store. A family
+ * starts at sign-in; refreshing adds tokens to it; signing out ends it, and with it every token it
+ * holds. Each call is synchronous, so check-and-consume cannot be raced.
+ */
+export interface TokenRecord<Data = unknown> {
+  kind: string;
+  family: string;
+  subject: string;
+  issuedAt: number;
+  expiresAt: number;
+  data?: Data;
+}
+
+export type TokenCheck<Data> =
+  | { ok: true; record: TokenRecord<Data> }
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
+
+/** Expired tokens are remembered this long, so a client is told "expired" rather than "unknown". */
+const EXPIRED_GRACE_MS = 60 * 60 * 1000;
+
+interface Family {
+  subject: string;
+  expiresAt: number;
+}
+
+export class TokenBook<Data = unknown> {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Starts a session for `subject` that lives at most `ttlMs` unless extended by `issue`. */
+  startFamily(subject: string, ttlMs: number): string {
+    const family = randomUUID();
+    this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs }, ttlMs);
+    return family;
+  }
+
+  familyAlive(family: string): boolean {
+    return this.store.get<Family>(`family:${family}`) !== undefined;
+  }
+
+  /** Records `token` in `family`; the family is kept alive at least as long as the token. */
+  issue(token: string, record: Omit<TokenRecord<Data>, 'issuedAt'> & { issuedAt?: number }): TokenRecord<Data> {
+    const now = this.clock.now();
+    const full: TokenRecord<Data> = { issuedAt: now, ...record };
+    const ttl = full.expiresAt - now;
+    this.store.set(`token:${token}`, full, ttl + EXPIRED_GRACE_MS);
+    const family = this.store.get<Family>(`family:${full.family}`);
+    if (family && family.expiresAt < full.expiresAt) {
+      this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt: full.expiresAt }, ttl);
+    }
+    return full;
+  }
+
+  /** Whether `token` is a live token of `kind`. */
+  check(token: string, kind: string): TokenCheck<Data> {
+    const record = this.store.get<TokenRecord<Data>>(`token:${token}`);
+    if (!record || record.kind !== kind) return { ok: false, reason: 'unknown' };
+    if (!this.familyAlive(record.family)) return { ok: false, reason: 'revoked' };
+    if (record.expiresAt <= this.clock.now()) return { ok: false, reason: 'expired' };
+    return { ok: true, record };
+  }
+
+  /** Checks `token` and, when live, removes it in the same step: a single-use token. */
+  consume(token: string, kind: string): TokenCheck<Data> {
+    const result = this.check(token, kind);
+    if (result.ok) this.store.delete(`token:${token}`);
+    return result;
+  }
+
+  /** Ends a session: every token of the family is dead from now on. */
+  endFamily(family: string): void {
+    this.store.delete(`family:${family}`);
+  }
+
+  /** Live tokens, for inspection. */
+  live(): Array<{ token: string; record: TokenRecord<Data> }> {
+    const now = this.clock.now();
+    return this.store
+      .entries<TokenRecord<Data>>('token:')
+      .filter(([, r]) => r.expiresAt > now && this.familyAlive(r.family))
+      .map(([key, record]) => ({ token: key.slice('token:'.length), record }));
+  }
+}

@@ -1,0 +1,72 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { apiModules } from './apis';
+import { apiHandler, send } from './engine/http-adapter';
+import { loadApi } from './engine/load-api';
+import { problem, type ApiEngine } from './engine/pipeline';
+import { createLogger, type Logger } from './logger';
+import { resolveOptions, type ServerOptions } from './options';
+import { Sessions } from './state/sessions';
+import type { Clock } from './state/clock';
+
+export interface MockApp {
+  app: Express;
+  options: ServerOptions;
+  engines: Map<string, ApiEngine>;
+  sessions: Sessions;
+  logger: Logger;
+  /** Where each API is mounted: `/b2core`, or '' at the root. */
+  prefixes: Map<string, string>;
+}
+
+export interface CreateAppDeps {
+  logger?: Logger;
+  /** The real-time source under every session's virtual clock. */
+  clock?: Clock;
+}
+
+/**
+ * Builds the Express app serving every configured API. Does not listen: that is the CLI's job (or
+ * the caller's, with `listen()` from ./server).
+ */
+export async function createApp(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<MockApp> {
+  const options = resolveOptions(partial, apiModules.map((m) => m.id));
+  const logger = deps.logger ?? createLogger(options.logLevel);
+  const sessions = new Sessions(deps.clock);
+  const engines = new Map<string, ApiEngine>();
+  const prefixes = new Map<string, string>();
+  for (const module of apiModules.filter((m) => options.apis.includes(m.id))) {
+    engines.set(module.id, await loadApi(module, options, sessions, logger));
+    prefixes.set(module.id, options.root ? '' : `/${module.id}`);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (logger.level === 'info') app.use(requestLog(logger));
+  for (const [id, engine] of engines) {
+    const prefix = prefixes.get(id)!;
+    if (prefix) app.use(prefix, apiHandler(engine, options.bodyLimit));
+    else app.use(apiHandler(engine, options.bodyLimit));
+  }
+  app.use((req: Request, res: Response) => {
+    const known = [...prefixes.values()].map((p) => `${p}/...`).join(', ');
+    send(res, problem(404, 'No such route', `Nothing is served at ${req.method} ${req.path}; this server serves ${known}`));
+  });
+  // Last resort: nothing reaches the client but a problem document.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error(`unhandled: ${(err as Error)?.stack ?? String(err)}`);
+    send(res, problem(500, 'Internal error in the mock', 'The mock failed to handle this request; its log has the details.'));
+  });
+  return { app, options, engines, sessions, logger, prefixes };
+}
+
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms.toFixed(1)}ms`);
+    });
+    next();
+  };
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { apiModules } from '../apis';
+import { StartupError } from '../errors';
+import type { LogLevel } from '../logger';
+import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
+import { startServer } from '../server';
+
+/** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
+export const EXIT_USAGE = 2;
+
+const knownApis = apiModules.map((m) => m.id);
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535');
+  return port;
+}
+
+function parseApis(value: string, previous: string[] = []): string[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !knownApis.includes(id));
+  if (ids.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown API "${unknown.join(', ') || value}"; known: ${knownApis.join(', ')}`);
+  }
+  return [...previous, ...ids];
+}
+
+function parseBytes(value: string): number {
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a size such as 102400, 100kb or 1mb');
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const bytes = Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  if (bytes <= 0) throw new InvalidArgumentError('must be more than 0');
+  return bytes;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('authdouble')
+    .description('Stateful mock and contract tests for authentication APIs: ' + knownApis.join(', '))
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('serve', { isDefault: true })
+    .description('serve the mock APIs over HTTP')
+    .addOption(
+      new Option('-p, --port <port>', 'TCP port (0 picks a free one)')
+        .env('PORT')
+        .argParser(parsePort)
+        .default(DEFAULT_OPTIONS.port),
+    )
+    .option('-H, --host <host>', 'interface to listen on; loopback by default', DEFAULT_OPTIONS.host)
+    .option(
+      '-a, --api <ids>',
+      `serve only these APIs (${knownApis.join(', ')}); repeat or comma-separate. One API is served at / instead of /<id>`,
+      parseApis,
+    )
+    .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
+    .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
+    .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
+    .addOption(
+      new Option('--log-level <level>', 'what to log; info logs one line per request')
+        .choices(['silent', 'error', 'warn', 'info'])
+        .default('info'),
+    )
+    .action(async (flags: { port: number; host: string; api?: string[]; fixtures?: string; strict: boolean; bodyLimit?: number; logLevel: LogLevel }) => {
+      const options: Partial<ServerOptions> = {
+        port: flags.port,
+        host: flags.host,
+        apis: flags.api ?? [],
+        root: flags.api?.length === 1,
+        fixturesDir: flags.fixtures,
+        strict: flags.strict,
+        bodyLimit: flags.bodyLimit,
+        logLevel: flags.logLevel,
+      };
+      const running = await startServer(options);
+      const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
+      process.stdout.write(`authdouble listening on ${running.url}\n${lines.join('\n')}\n`);
+      const stop = (signal: string) => {
+        running.logger.info(`${signal}: shutting down`);
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (err instanceof StartupError) {
+      process.stderr.write(`authdouble: ${err.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`authdouble: cannot listen: ${(err as Error).message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));

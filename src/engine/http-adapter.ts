@@ -1,0 +1,87 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { EngineCodes, MockError } from '../errors';
+import { isJsonMediaType, mediaTypeOf } from './body';
+import type { ApiEngine } from './pipeline';
+import type { MockRequest, MockResponse } from './types';
+
+/** The session header: requests carrying it see their own isolated copy of the state. */
+export const SESSION_HEADER = 'x-authdouble-session';
+
+/** Express middleware serving one API's engine: raw body in, MockResponse out. */
+export function apiHandler(engine: ApiEngine, bodyLimit: number): RequestHandler {
+  const readBody = express.raw({ type: () => true, limit: bodyLimit });
+  const respond = (res: Response, pending: Promise<MockResponse>): void => {
+    pending.then(
+      (response) => send(res, response),
+      // handle() never rejects; this is a last line of defence that still answers.
+      () => send(res, { status: 500, body: 'internal error', contentType: 'text/plain' }),
+    );
+  };
+  return (req, res) => {
+    const route = engine.match(req.method, req.path);
+    // Only operations that take a body read one; others leave it to Node to discard.
+    if (route.kind !== 'operation' || !route.op.requestBody) {
+      respond(res, engine.handle(toMockRequest(req), route));
+      return;
+    }
+    readBody(req, res, (err?: unknown) => {
+      const mapped = err === undefined ? undefined : mapBodyError(err);
+      if (err !== undefined) {
+        send(res, engine.fail(toMockRequest(req), mapped ?? new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read')));
+        return;
+      }
+      respond(res, engine.handle(toMockRequest(req), route));
+    });
+  };
+}
+
+export function toMockRequest(req: Request): MockRequest {
+  const session = req.headers[SESSION_HEADER];
+  return {
+    method: req.method,
+    path: req.path,
+    query: req.query as MockRequest['query'],
+    headers: req.headers,
+    body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    ip: req.socket.remoteAddress ?? '',
+    session: typeof session === 'string' && session !== '' ? session : undefined,
+  };
+}
+
+export function send(res: Response, response: MockResponse): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string | string[]> = { ...response.headers };
+  let payload: string | undefined;
+  if (response.body !== undefined) {
+    const type = response.contentType ?? 'application/json';
+    payload =
+      typeof response.body === 'string' && !isJsonMediaType(mediaTypeOf(type))
+        ? response.body
+        : JSON.stringify(response.body);
+    headers['content-type'] = type.includes('charset') ? type : `${type}; charset=utf-8`;
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  } else {
+    headers['content-length'] = '0';
+  }
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+function mapBodyError(err: unknown): MockError | undefined {
+  const type = (err as { type?: string })?.type;
+  switch (type) {
+    case 'entity.too.large': {
+      const limit = (err as { limit?: number }).limit;
+      return new MockError(EngineCodes.payloadTooLarge, 413, `The request body is larger than the limit of ${limit ?? '?'} bytes`);
+    }
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new MockError(EngineCodes.unsupportedMediaType, 415, (err as Error).message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read');
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { StartupError } from '../errors';
+import { fixtureFile, loadFixture } from '../fixtures/load';
+import type { Logger } from '../logger';
+import type { ServerOptions } from '../options';
+import { defaultFixturesDir } from '../paths';
+import type { Sessions } from '../state/sessions';
+import { compileSpec } from './compile';
+import { ApiEngine } from './pipeline';
+import type { ApiModule } from './types';
+import { readYamlFile } from './yaml-file';
+
+/**
+ * Builds one API's engine: its spec compiled, its fixture validated, its behaviours attached by
+ * operationId. A behaviour for an operation the spec lacks, or an operation with neither behaviour
+ * nor example, stops start-up.
+ */
+export async function loadApi(
+  module: ApiModule,
+  options: ServerOptions,
+  sessions: Sessions,
+  logger: Logger,
+): Promise<ApiEngine> {
+  const specFile = path.join(options.specDir, `${module.id}.yaml`);
+  const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`);
+  const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
+  const fixture = loadFixture(module, file);
+  const runtime = await module.setup({ fixture, fixtureFile: file });
+
+  const ids = new Set(spec.operations.map((op) => op.operationId));
+  for (const id of Object.keys(runtime.behaviours)) {
+    if (!ids.has(id)) {
+      throw new StartupError(
+        `${specFile}: the ${module.id} behaviours handle operationId "${id}", which the spec does not define (it has: ${[...ids].join(', ')})`,
+      );
+    }
+  }
+  for (const op of spec.operations) {
+    if (!runtime.behaviours[op.operationId] && !op.example) {
+      throw new StartupError(
+        `${specFile}: ${op.method} ${op.pathTemplate} (${op.operationId}) has no behaviour and no 2xx example to serve`,
+      );
+    }
+  }
+  return new ApiEngine(module.id, spec, runtime, sessions, { strict: options.strict }, logger);
+}

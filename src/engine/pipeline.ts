@@ -1,0 +1,232 @@
+import { EngineCodes, MockError, type Diagnostic } from '../errors';
+import type { Logger } from '../logger';
+import type { Sessions } from '../state/sessions';
+import { storePrefix } from '../state/sessions';
+import { toDiagnostics } from './ajv';
+import type { CompiledOperation, CompiledSpec, ResponseSpec } from './compile';
+import { readCredentials } from './credentials';
+import { mediaTypeOf, parseBody, parseCookies } from './body';
+import type { ApiRuntime, MockRequest, MockResponse, OperationRequest, RequestContext } from './types';
+
+export const SOURCE_HEADER = 'x-authdouble-source';
+
+export interface EngineOptions {
+  /** Validate every response against the spec; a non-conforming one becomes a 500 problem. */
+  strict: boolean;
+}
+
+export type RouteMatch =
+  | { kind: 'operation'; op: CompiledOperation; pathParams: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'no-route' };
+
+/**
+ * One API's request pipeline, free of any HTTP framework: route → credentials → body → validation
+ * → behaviour (or spec example) → response check. Every outcome is a MockResponse; nothing throws.
+ */
+export class ApiEngine {
+  private readonly byMethod = new Map<string, CompiledOperation[]>();
+
+  constructor(
+    readonly id: string,
+    readonly spec: CompiledSpec,
+    readonly runtime: ApiRuntime,
+    private readonly sessions: Sessions,
+    private readonly options: EngineOptions,
+    private readonly logger: Logger,
+  ) {
+    // Literal paths before templated ones, so `/users/token` wins over `/users/{id}`.
+    const ordered = [...spec.operations].sort((a, b) => a.paramNames.length - b.paramNames.length);
+    for (const op of ordered) {
+      const list = this.byMethod.get(op.method) ?? [];
+      list.push(op);
+      this.byMethod.set(op.method, list);
+    }
+  }
+
+  match(method: string, path: string): RouteMatch {
+    for (const op of this.byMethod.get(method) ?? []) {
+      const m = op.regex.exec(path);
+      if (m) return { kind: 'operation', op, pathParams: pathParamsOf(op, m) };
+    }
+    const allow = this.spec.operations.filter((op) => op.regex.test(path)).map((op) => op.method);
+    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'no-route' };
+  }
+
+  async handle(req: MockRequest, route: RouteMatch = this.match(req.method, req.path)): Promise<MockResponse> {
+    if (route.kind === 'no-route') {
+      return problem(404, 'No such operation', `${this.id} has no operation at ${req.method} ${req.path}`);
+    }
+    if (route.kind === 'method-not-allowed') {
+      return {
+        ...problem(405, 'Method not allowed', `${req.path} accepts ${route.allow.join(', ')}`),
+        headers: { allow: route.allow.join(', ') },
+      };
+    }
+    const { op, pathParams } = route;
+    let response: MockResponse;
+    try {
+      const opReq = this.prepare(op, pathParams, req);
+      const behaviour = this.runtime.behaviours[op.operationId];
+      if (behaviour) {
+        response = await behaviour(opReq, this.context(req.session));
+      } else {
+        response = { ...op.example!, headers: { [SOURCE_HEADER]: 'example' } };
+      }
+    } catch (err) {
+      response = this.errorResponse(err);
+    }
+    return this.finish(op, response, req);
+  }
+
+  /** The API's own response for an error raised outside `handle` (an oversized body, say). */
+  fail(req: MockRequest, error: MockError): MockResponse {
+    const route = this.match(req.method, req.path);
+    const response = this.errorResponse(error);
+    return route.kind === 'operation' ? this.finish(route.op, response, req) : response;
+  }
+
+  /** The state a request of `session` sees: this API's slice of that session. */
+  context(sessionName = 'default'): RequestContext {
+    const session = this.sessions.get(sessionName);
+    return {
+      api: this.id,
+      session: session.name,
+      store: session.store.scope(storePrefix(this.id)),
+      clock: session.clock,
+      outbox: { send: (message) => session.outbox.send(this.id, message) },
+    };
+  }
+
+  private prepare(op: CompiledOperation, pathParams: Record<string, string>, req: MockRequest): OperationRequest {
+    const cookies = parseCookies(req.headers.cookie);
+    const credentials = readCredentials(op.security, req, cookies);
+
+    const params = { path: pathParams, query: { ...req.query }, header: pickHeaders(req, op.headerParams), cookie: cookies };
+    if (op.validateParams && !op.validateParams(params)) {
+      throw validationError(toDiagnostics(op.validateParams.errors).map(paramDiagnostic));
+    }
+
+    let body: unknown;
+    let mediaType = '';
+    if (op.requestBody) {
+      const hasBody = req.body !== undefined && req.body.length > 0;
+      if (!hasBody) {
+        if (op.requestBody.required) throw validationError([{ path: '', message: 'a request body is required' }]);
+      } else {
+        mediaType = mediaTypeOf(req.headers['content-type']);
+        const accepted = [...op.requestBody.media.keys()];
+        const validate = op.requestBody.media.get(mediaType);
+        if (!op.requestBody.media.has(mediaType)) {
+          throw new MockError(
+            EngineCodes.unsupportedMediaType,
+            415,
+            mediaType
+              ? `Content-Type ${mediaType} is not accepted here; send ${accepted.join(' or ')}`
+              : `the request has a body but no Content-Type; send ${accepted.join(' or ')}`,
+          );
+        }
+        body = parseBody(req.body!, mediaType);
+        if (validate && !validate(body)) throw validationError(toDiagnostics(validate.errors));
+      }
+    }
+
+    return {
+      operationId: op.operationId,
+      method: req.method,
+      path: req.path,
+      pathParams: params.path,
+      query: params.query,
+      headers: req.headers,
+      cookies,
+      body,
+      mediaType,
+      credentials,
+      ip: req.ip,
+    };
+  }
+
+  private errorResponse(err: unknown): MockResponse {
+    if (err instanceof MockError) return this.runtime.formatError(err);
+    this.logger.error(`${this.id}: behaviour failed: ${(err as Error)?.stack ?? String(err)}`);
+    return problem(500, 'Internal error in the mock', 'The mock failed to handle this request; its log has the details.');
+  }
+
+  /** Fills in the content type and, in strict mode, holds the response to the spec. */
+  private finish(op: CompiledOperation, response: MockResponse, req: MockRequest): MockResponse {
+    const documented = documentedResponse(op, response.status);
+    if (response.body !== undefined && response.contentType === undefined) {
+      const first = documented?.media.keys().next().value;
+      response.contentType = first ?? (typeof response.body === 'string' ? 'text/plain' : 'application/json');
+    }
+    if (!this.options.strict) return response;
+    const problems = checkResponse(op, response);
+    if (problems.length === 0) return response;
+    const detail = problems.map((p) => `${p.path || '(body)'} ${p.message}`).join('; ');
+    this.logger.error(`${this.id}: response to ${req.method} ${req.path} breaks the spec: ${detail}`);
+    return {
+      ...problem(500, 'Response does not match the spec', `${op.operationId} answered ${response.status}: ${detail}`),
+      headers: { [SOURCE_HEADER]: 'strict-violation' },
+    };
+  }
+}
+
+/** Why `response` would not match the spec for `op` (empty when it does). */
+export function checkResponse(op: CompiledOperation, response: MockResponse): Diagnostic[] {
+  const documented = documentedResponse(op, response.status);
+  if (!documented) return [{ path: 'status', message: `${response.status} is not documented for ${op.operationId}` }];
+  if (response.body === undefined) {
+    return documented.media.size === 0 || response.status === 204 || response.status === 304
+      ? []
+      : [{ path: 'body', message: `is empty; the spec documents ${[...documented.media.keys()].join(', ')}` }];
+  }
+  const mediaType = mediaTypeOf(response.contentType);
+  if (!documented.media.has(mediaType)) {
+    return [{ path: 'content-type', message: `${mediaType} is not documented for ${response.status}` }];
+  }
+  const validate = documented.media.get(mediaType);
+  if (validate && !validate(response.body)) return toDiagnostics(validate.errors, 'body');
+  return [];
+}
+
+export function documentedResponse(op: CompiledOperation, status: number): ResponseSpec | undefined {
+  return op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('DEFAULT');
+}
+
+/** An application/problem+json response: the mock's own failures (no route, broken response). */
+export function problem(status: number, title: string, detail: string): MockResponse {
+  return { status, contentType: 'application/problem+json', body: { type: 'about:blank', title, status, detail } };
+}
+
+function validationError(details: Diagnostic[]): MockError {
+  const summary = details
+    .slice(0, 3)
+    .map((d) => `${d.path || 'body'} ${d.message}`)
+    .join('; ');
+  return new MockError(EngineCodes.validationFailed, 400, `Invalid request: ${summary}`, { details });
+}
+
+function paramDiagnostic(d: Diagnostic): Diagnostic {
+  // `/query/x` → `query:x`
+  const m = /^\/(path|query|header|cookie)\/([^/]+)(.*)$/.exec(d.path);
+  return m ? { path: `${m[1]}:${m[2]}${m[3]}`, message: d.message } : d;
+}
+
+function pathParamsOf(op: CompiledOperation, m: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {};
+  op.paramNames.forEach((name, i) => {
+    const raw = m[i + 1] ?? '';
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      params[name] = raw;
+    }
+  });
+  return params;
+}
+
+function pickHeaders(req: MockRequest, names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (req.headers[name] !== undefined) out[name] = req.headers[name];
+  return out;
+}

@@ -1,0 +1,97 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock } from '../state/clock';
+import type { Store } from '../state/store';
+import type { NewMessage, OutboxMessage } from '../state/outbox';
+import type { MockError } from '../errors';
+
+/** A request as the engine sees it: no framework types, so the core can be measured on its own. */
+export interface MockRequest {
+  /** Upper case. */
+  method: string;
+  /** The path inside the API, without its mount prefix and query string, e.g. `/api/v2/signin`. */
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
+  /** The raw body; undefined when the request has none. */
+  body?: Buffer;
+  /** The client's address. */
+  ip: string;
+  /** The isolated state session the request belongs to (`default` when not given). */
+  session?: string;
+}
+
+export interface MockResponse {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  /** A JSON value, a string for text media types, or undefined for an empty body. */
+  body?: unknown;
+  /** Defaults to the media type the spec documents for this status. */
+  contentType?: string;
+}
+
+export type Credential =
+  | { type: 'bearer'; token: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'apiKey'; value: string };
+
+/** What a behaviour receives: the request after parsing and validation against the spec. */
+export interface OperationRequest<Body = unknown> {
+  operationId: string;
+  method: string;
+  path: string;
+  pathParams: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  cookies: Record<string, string>;
+  /** The parsed body: valid against the operation's schema for its media type. */
+  body: Body;
+  /** The request's media type, without parameters (`application/json`), or '' without a body. */
+  mediaType: string;
+  /** Credentials found for the operation's security schemes, by scheme name. */
+  credentials: Record<string, Credential>;
+  ip: string;
+}
+
+/** An outbox bound to one API. */
+export interface ApiOutbox {
+  send(message: NewMessage): OutboxMessage;
+}
+
+/** Everything a behaviour may touch: its API's slice of the session's state, and time. */
+export interface RequestContext {
+  api: string;
+  session: string;
+  store: Store;
+  clock: Clock;
+  outbox: ApiOutbox;
+}
+
+export type Behaviour = (req: OperationRequest, ctx: RequestContext) => MockResponse | Promise<MockResponse>;
+
+/** What an API module builds at start-up from its validated fixture. */
+export interface ApiRuntime {
+  /** Behaviours by operationId; operations without one are served from their spec examples. */
+  behaviours: Record<string, Behaviour>;
+  /** Turns any MockError into this API's own documented error response. */
+  formatError(error: MockError): MockResponse;
+  /** Public keys the API signs tokens with, as JWKs. */
+  publicJwks?(): Promise<Array<Record<string, unknown>>>;
+}
+
+export interface ApiSetup<Fixture> {
+  fixture: Fixture;
+  /** The file the fixture came from, for messages. */
+  fixtureFile: string;
+}
+
+/** One API: a spec, a fixture schema, and the behaviours. Adding an API means adding one of these. */
+export interface ApiModule<Fixture = unknown> {
+  /** URL prefix and file stem: `openapi/<id>.yaml`, `fixtures/<id>.yaml`. */
+  id: string;
+  title: string;
+  /** JSON Schema (2020-12) for `fixtures/<id>.yaml`; its defaults are filled in at load. */
+  fixtureSchema: Record<string, unknown>;
+  /** Checks a schema alone cannot make (duplicates, cross references): messages by JSON pointer. */
+  checkFixture?(fixture: Fixture): Array<{ path: string; message: string }>;
+  setup(setup: ApiSetup<Fixture>): ApiRuntime | Promise<ApiRuntime>;
+}

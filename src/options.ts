@@ -1,0 +1,59 @@
+import { StartupError } from './errors';
+import type { LogLevel } from './logger';
+import { defaultFixturesDir, defaultSpecDir } from './paths';
+
+/** Everything the server can be told. CLI flags and environment become one of these, once. */
+export interface ServerOptions {
+  /** Interface to listen on. Loopback unless told otherwise. */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** APIs to serve, by id; all of them when empty. */
+  apis: string[];
+  /** Serve the single API at `/` instead of under `/<id>` (what `--api X` on the CLI does). */
+  root: boolean;
+  /** Folder of `<api>.yaml` fixture files; APIs without a file there use the embedded defaults. */
+  fixturesDir: string;
+  /** Folder of `<api>.yaml` OpenAPI specs. */
+  specDir: string;
+  /** Hold every response to the spec: a non-conforming one becomes a 500 problem (tests run this way). */
+  strict: boolean;
+  /** Largest request body accepted, in bytes; larger ones get the API's 413. */
+  bodyLimit: number;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_OPTIONS: ServerOptions = {
+  host: '127.0.0.1',
+  port: 4600,
+  apis: [],
+  root: false,
+  fixturesDir: defaultFixturesDir,
+  specDir: defaultSpecDir,
+  strict: false,
+  bodyLimit: 100 * 1024,
+  logLevel: 'info',
+};
+
+export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
+  const options: ServerOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new StartupError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
+  }
+  if (!Number.isInteger(options.bodyLimit) || options.bodyLimit <= 0) {
+    throw new StartupError(`bodyLimit must be a positive number of bytes, got ${String(options.bodyLimit)}`);
+  }
+  const unknown = options.apis.filter((id) => !knownApis.includes(id));
+  if (unknown.length > 0) {
+    throw new StartupError(`unknown API ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${knownApis.join(', ')}`);
+  }
+  if (options.apis.length === 0) options.apis = [...knownApis];
+  if (options.root && options.apis.length !== 1) {
+    throw new StartupError('serving at the root needs exactly one API');
+  }
+  return options;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,121 @@
+import type { Clock } from './clock';
+
+/**
+ * The state behind the behaviours: a key/value store with per-entry time-to-live, read against an
+ * injected clock. Operations are synchronous and each is atomic, so a behaviour that checks and
+ * consumes a token with `take()` before it awaits anything cannot be raced by another request.
+ */
+export interface Store {
+  get<T>(key: string): T | undefined;
+  /** Stores `value`; with `ttlMs` the entry disappears that long after now (clock time). */
+  set<T>(key: string, value: T, ttlMs?: number): void;
+  /** Removes the entry and returns what it held, in one step. */
+  take<T>(key: string): T | undefined;
+  delete(key: string): boolean;
+  /** Entries whose key starts with `prefix`, expired ones left out. */
+  entries<T>(prefix: string): Array<[string, T]>;
+  /** A view of this store whose keys all live under `prefix`. */
+  scope(prefix: string): Store;
+  /** Drops every entry of this store (or of this scope). */
+  clear(): void;
+}
+
+interface Entry {
+  value: unknown;
+  /** Epoch milliseconds; Infinity when the entry never expires. */
+  expiresAt: number;
+}
+
+/** Entries are swept for expiry every this many writes, so memory stays bounded without timers. */
+const SWEEP_EVERY = 1024;
+
+export class MemoryStore implements Store {
+  private readonly map = new Map<string, Entry>();
+  private writes = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  get<T>(key: string): T | undefined {
+    const entry = this.map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return entry.value as T;
+  }
+
+  set<T>(key: string, value: T, ttlMs?: number): void {
+    const expiresAt = ttlMs === undefined ? Infinity : this.clock.now() + ttlMs;
+    this.map.set(key, { value, expiresAt });
+    if (++this.writes % SWEEP_EVERY === 0) this.sweep();
+  }
+
+  take<T>(key: string): T | undefined {
+    const value = this.get<T>(key);
+    this.map.delete(key);
+    return value;
+  }
+
+  delete(key: string): boolean {
+    return this.map.delete(key);
+  }
+
+  entries<T>(prefix: string): Array<[string, T]> {
+    const now = this.clock.now();
+    const out: Array<[string, T]> = [];
+    for (const [key, entry] of this.map) {
+      if (key.startsWith(prefix) && entry.expiresAt > now) out.push([key, entry.value as T]);
+    }
+    return out;
+  }
+
+  scope(prefix: string): Store {
+    return new ScopedStore(this, prefix);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  /** Removes every expired entry. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const [key, entry] of this.map) if (entry.expiresAt <= now) this.map.delete(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+class ScopedStore implements Store {
+  constructor(
+    private readonly parent: Store,
+    private readonly prefix: string,
+  ) {}
+
+  get<T>(key: string): T | undefined {
+    return this.parent.get<T>(this.prefix + key);
+  }
+  set<T>(key: string, value: T, ttlMs?: number): void {
+    this.parent.set(this.prefix + key, value, ttlMs);
+  }
+  take<T>(key: string): T | undefined {
+    return this.parent.take<T>(this.prefix + key);
+  }
+  delete(key: string): boolean {
+    return this.parent.delete(this.prefix + key);
+  }
+  entries<T>(prefix: string): Array<[string, T]> {
+    return this.parent
+      .entries<T>(this.prefix + prefix)
+      .map(([key, value]): [string, T] => [key.slice(this.prefix.length), value]);
+  }
+  scope(prefix: string): Store {
+    return new ScopedStore(this.parent, this.prefix + prefix);
+  }
+  clear(): void {
+    for (const [key] of this.entries('')) this.delete(key);
+  }
+}
