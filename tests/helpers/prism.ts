@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort, waitFor } from './ports';
+
+const root = path.resolve(__dirname, '../..');
+const prismBin = path.join(root, 'node_modules', '.bin', 'prism');
+
+export interface PrismProcess {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Everything Prism printed so far. */
+  output(): string;
+  /** Lines in which Prism reports a request or response that breaks the spec. */
+  violations(): string[];
+  /** Resolves once Prism has printed nothing new for 300 ms (at most 5 s): its log has caught up. */
+  quiet(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `prism mock <spec>` or `prism proxy <spec> <upstream> --errors` on 127.0.0.1 and waits
+ * until it listens (at most 30 s).
+ */
+export async function startPrism(options: { mode: 'mock' | 'proxy'; spec: string; upstream?: string }): Promise<PrismProcess> {
+  const port = await freePort();
+  const args = [options.mode, '-h', '127.0.0.1', '-p', String(port), path.join(root, options.spec)];
+  if (options.mode === 'proxy') args.push(options.upstream ?? '', '--errors');
+  const child: ChildProcess = spawn(prismBin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const close = async () => {
+    if (exited) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    if (!exited) child.kill('SIGKILL');
+  };
+  try {
+    await waitFor(() => exited || /Prism is listening/.test(output), 30_000, `prism ${options.mode} to listen`);
+    if (exited) throw new Error(`prism exited before listening:\n${output}`);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const clean = () => output.replace(/\u001b\[[0-9;]*m/g, '');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: clean,
+    violations: () => clean().split('\n').filter((l) => /violation|✖\s+error/i.test(l)),
+    quiet: async () => {
+      const deadline = Date.now() + 5000;
+      let seen = -1;
+      while (seen !== output.length && Date.now() < deadline) {
+        seen = output.length;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    close,
+  };
+}
