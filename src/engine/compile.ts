@@ -236,7 +236,7 @@ function templateToRegex(template: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${source}/?$`), names };
 }
 
-function collectExtensionKeys(root: unknown): string[] {
+export function collectExtensionKeys(root: unknown): string[] {
   const keys = new Set<string>();
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);

@@ -19,12 +19,12 @@ export function readYamlFile(file: string, what: string): YamlFile {
     throw new StartupError(`${file}: cannot read ${what}: ${reason}`);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const [first] = doc.errors;
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw new StartupError(`${where}: ${what} is not valid YAML: ${first.message.split('\n')[0]}`);
+    throw new StartupError(`${where}: ${what} is not valid YAML: ${(first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   return { file, data, locate: (pointer) => locate(doc, lineCounter, file, pointer) };

@@ -45,6 +45,8 @@ export async function startPrism(options: { mode: 'mock' | 'proxy'; spec: string
     await close();
     throw err;
   }
+  // Prism colours its log; strip the ANSI escapes.
+  // eslint-disable-next-line no-control-regex
   const clean = () => output.replace(/\u001b\[[0-9;]*m/g, '');
   return {
     url: `http://127.0.0.1:${port}`,

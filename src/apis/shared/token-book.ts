@@ -62,8 +62,8 @@ export class TokenBook<Data = unknown> {
   check(token: string, kind: string): TokenCheck<Data> {
     const record = this.store.get<TokenRecord<Data>>(`token:${token}`);
     if (!record || record.kind !== kind) return { ok: false, reason: 'unknown' };
-    if (!this.familyAlive(record.family)) return { ok: false, reason: 'revoked' };
     if (record.expiresAt <= this.clock.now()) return { ok: false, reason: 'expired' };
+    if (!this.familyAlive(record.family)) return { ok: false, reason: 'revoked' };
     return { ok: true, record };
   }
 
