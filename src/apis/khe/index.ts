@@ -1,0 +1,15 @@
+import type { ApiModule } from '../../engine/types';
+import { createBehaviours } from './behaviours';
+import { formatError } from './errors';
+import { checkFixture, fixtureSchema, type KheFixture } from './fixture';
+
+/** KentHackEnough API: sign up and sign in for a key and token, sent back as HTTP Basic. */
+export const khe: ApiModule<KheFixture> = {
+  id: 'khe',
+  title: 'KentHackEnough API',
+  fixtureSchema,
+  checkFixture,
+  setup({ fixture }) {
+    return { behaviours: createBehaviours(fixture), formatError };
+  },
+};
