@@ -118,13 +118,7 @@ export class ApiEngine {
         const accepted = [...op.requestBody.media.keys()];
         const validate = op.requestBody.media.get(mediaType);
         if (!op.requestBody.media.has(mediaType)) {
-          throw new MockError(
-            EngineCodes.unsupportedMediaType,
-            415,
-            mediaType
-              ? `Content-Type ${mediaType} is not accepted here; send ${accepted.join(' or ')}`
-              : `the request has a body but no Content-Type; send ${accepted.join(' or ')}`,
-          );
+          throw new MockError(EngineCodes.unsupportedMediaType, 415, unsupportedMessage(mediaType, accepted, req.body!));
         }
         body = parseBody(req.body!, mediaType);
         if (validate && !validate(body)) throw validationError(toDiagnostics(validate.errors));
@@ -196,6 +190,17 @@ export function documentedResponse(op: CompiledOperation, status: number): Respo
 /** An application/problem+json response: the mock's own failures (no route, broken response). */
 export function problem(status: number, title: string, detail: string): MockResponse {
   return { status, contentType: 'application/problem+json', body: { type: 'about:blank', title, status, detail } };
+}
+
+function unsupportedMessage(mediaType: string, accepted: string[], body: Buffer): string {
+  const send = `send ${accepted.join(' or ')}`;
+  if (!mediaType) return `The request has a body but no Content-Type; ${send}`;
+  const looksJson = body[0] === 0x7b || body[0] === 0x5b; // '{' or '['
+  const hint =
+    mediaType === 'application/x-www-form-urlencoded' && looksJson && accepted.includes('application/json')
+      ? ` (curl --data sends that type unless told otherwise: add -H 'Content-Type: application/json')`
+      : '';
+  return `Content-Type ${mediaType} is not accepted here; ${send}${hint}`;
 }
 
 function validationError(details: Diagnostic[]): MockError {

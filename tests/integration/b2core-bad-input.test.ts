@@ -42,6 +42,11 @@ describe('b2core: every bad request gets the API error body, never a 500', () =>
     expect(paths).toEqual(['/email', '/extra', '/password']);
   });
 
+  it("tells a user of the document's curl example (JSON sent as a form) what to add", async () => {
+    const res = await post('/api/v2/signin', JSON.stringify(FOO), 'application/x-www-form-urlencoded').expect(415);
+    expect(res.body.message).toContain("-H 'Content-Type: application/json'");
+  });
+
   it('refuses a missing body', async () => {
     const res = await post('/api/v2/signin', undefined).expect(400);
     expect(res.body.code).toBe('validation_failed');
