@@ -1,0 +1,132 @@
+import type { Behaviour, Credential, MockResponse, OperationRequest, RequestContext } from '../../engine/types';
+import type { JwtSigner } from '../shared/jwt';
+import { safeEqual } from '../shared/secrets';
+import { TokenBook } from '../shared/token-book';
+import { accessTokenError, invalidCredentials, refreshTokenError, unknownClient } from './errors';
+import type { VaultFixture, VaultUser } from './fixture';
+
+/** What the spec's `TokenRequest` lets through (the engine has validated the body against it). */
+type TokenRequest =
+  | { grant_type: 'password'; username: string; password: string; client_id: string; scope?: string }
+  | { grant_type: 'refresh_token'; refresh_token: string; client_id?: string; scope?: string };
+
+/** Kept with every issued token: the client it was issued to. */
+interface TokenData {
+  clientId: string;
+}
+
+interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  refresh_token: string;
+  scope: string;
+  expires_in: number;
+  user_id: string;
+}
+
+const ACCESS = 'access';
+const REFRESH = 'refresh';
+/** RFC 6749 §5.1: token responses are not to be cached. */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+/** The Vault behaviours, by operationId, over the fixture's users and clients and the API's signing key. */
+export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Record<string, Behaviour> {
+  const byUsername = new Map(fixture.users.map((u) => [u.username.toLowerCase(), u]));
+  const byId = new Map(fixture.users.map((u) => [u.id, u]));
+  const clients = new Set(fixture.clients.map((c) => c.id));
+  const { tokens } = fixture;
+  const book = (ctx: RequestContext) => new TokenBook<TokenData>(ctx.store, ctx.clock);
+
+  async function issue(ctx: RequestContext, tokenBook: TokenBook<TokenData>, user: VaultUser, clientId: string, family: string) {
+    const now = ctx.clock.now();
+    const scope = user.scope.join(' ');
+    const [access, refresh] = await Promise.all([
+      signer.sign({ sub: user.id, client_id: clientId, scope }, now, tokens.accessTokenSeconds),
+      signer.sign({ sub: user.id, client_id: clientId }, now, tokens.refreshTokenSeconds),
+    ]);
+    // Signing awaited: the session may have been logged out meanwhile. Its new tokens must not live.
+    if (!tokenBook.familyAlive(family)) throw refreshTokenError('revoked');
+    // Whole seconds, as the JWTs' iat and exp.
+    const issuedAt = Math.floor(now / 1000) * 1000;
+    const record = (kind: string, seconds: number) => ({
+      kind,
+      family,
+      subject: user.id,
+      issuedAt,
+      expiresAt: issuedAt + seconds * 1000,
+      data: { clientId },
+    });
+    tokenBook.issue(access, record(ACCESS, tokens.accessTokenSeconds));
+    tokenBook.issue(refresh, record(REFRESH, tokens.refreshTokenSeconds));
+    const body: TokenResponse = {
+      access_token: access,
+      token_type: 'Bearer',
+      refresh_token: refresh,
+      scope,
+      expires_in: tokens.accessTokenSeconds,
+      user_id: user.id,
+    };
+    return body;
+  }
+
+  function passwordGrant(body: Extract<TokenRequest, { grant_type: 'password' }>, ctx: RequestContext) {
+    if (!clients.has(body.client_id)) throw unknownClient();
+    const user = byUsername.get(body.username.toLowerCase());
+    // Compare even for unknown users, so timing does not tell which usernames exist.
+    const passwordOk = safeEqual(user?.password ?? '\u0000', body.password);
+    if (!user || !passwordOk) throw invalidCredentials();
+    const tokenBook = book(ctx);
+    return issue(ctx, tokenBook, user, body.client_id, tokenBook.startFamily(user.id, tokens.refreshTokenSeconds * 1000));
+  }
+
+  function refreshGrant(body: Extract<TokenRequest, { grant_type: 'refresh_token' }>, ctx: RequestContext) {
+    if (body.client_id !== undefined && !clients.has(body.client_id)) throw unknownClient();
+    const tokenBook = book(ctx);
+    // Check, compare the client and consume with nothing awaited in between: two requests with the
+    // same refresh token cannot both succeed.
+    const checked = tokenBook.check(body.refresh_token, REFRESH);
+    if (!checked.ok) throw refreshTokenError(checked.reason);
+    const clientId = checked.record.data!.clientId;
+    if (body.client_id !== undefined && body.client_id !== clientId) throw refreshTokenError('unknown');
+    const used = tokenBook.consume(body.refresh_token, REFRESH);
+    if (!used.ok) throw refreshTokenError(used.reason);
+    const user = byId.get(used.record.subject)!;
+    return issue(ctx, tokenBook, user, clientId, used.record.family);
+  }
+
+  const issueToken: Behaviour = async (req, ctx): Promise<MockResponse> => {
+    const body = req.body as TokenRequest;
+    const tokenResponse = body.grant_type === 'password' ? await passwordGrant(body, ctx) : await refreshGrant(body, ctx);
+    return { status: 200, headers: NO_STORE, body: tokenResponse };
+  };
+
+  const logoutCurrentSession: Behaviour = (req, ctx) => {
+    const tokenBook = book(ctx);
+    const checked = tokenBook.check(bearer(req), ACCESS);
+    if (!checked.ok) throw accessTokenError(checked.reason);
+    tokenBook.endFamily(checked.record.family);
+    return { status: 204 };
+  };
+
+  const getCurrentSession: Behaviour = (req, ctx) => {
+    const checked = book(ctx).check(bearer(req), ACCESS);
+    if (!checked.ok) throw accessTokenError(checked.reason);
+    const user = byId.get(checked.record.subject)!;
+    return {
+      status: 200,
+      body: {
+        user_id: user.id,
+        username: user.username,
+        client_id: checked.record.data!.clientId,
+        scope: user.scope.join(' '),
+        expires_at: new Date(checked.record.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
+  };
+
+  return { issueToken, logoutCurrentSession, getCurrentSession };
+}
+
+function bearer(req: OperationRequest): string {
+  return (req.credentials.bearerAuth as Extract<Credential, { type: 'bearer' }>).token;
+}
