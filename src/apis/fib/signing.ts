@@ -1,0 +1,69 @@
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { blake2b } from '@noble/hashes/blake2b';
+
+/**
+ * The FIB e-mail signature: `Ed25519(authPrivateKey, BLAKE2b-256(UTF-8(email)) with digest[31] |= 1)`,
+ * hex encoded. Keys are hex: a public key is 32 bytes; a private key is the 32-byte seed, or the
+ * 64-byte "Iroha" form (seed then public key).
+ */
+
+const HEX = /^[0-9a-fA-F]*$/;
+/** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The message FIB signs: BLAKE2b-256 of the e-mail's UTF-8 bytes, with the last byte's low bit set. */
+export function emailDigest(email: string): Buffer {
+  const digest = Buffer.from(blake2b(Buffer.from(email, 'utf8'), { dkLen: 32 }));
+  digest[31] = digest[31]! | 1;
+  return digest;
+}
+
+/** `bytes` of hex (either case), or undefined when `text` is not exactly that. */
+export function hexBytes(text: string, bytes: number): Buffer | undefined {
+  return text.length === bytes * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
+}
+
+/** A public key object for 32 raw Ed25519 bytes. */
+export function ed25519PublicKey(raw: Buffer): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+}
+
+/** Whether `signature` (64 bytes) signs `email` under `publicKey` (32 bytes). */
+export function verifyEmailSignature(email: string, signature: Buffer, publicKey: Buffer): boolean {
+  try {
+    return verify(null, emailDigest(email), ed25519PublicKey(publicKey), signature);
+  } catch {
+    return false;
+  }
+}
+
+export interface SigningKey {
+  privateKey: KeyObject;
+  /** The public key as 64 lower-case hex characters (what FIB calls `authPublicKeyHex`). */
+  publicKeyHex: string;
+}
+
+/**
+ * Reads a private key given as 64 hex characters (the seed) or 128 (Iroha form: seed then public
+ * key). Throws an Error with a message fit for a user when it is neither, or when the public half
+ * of the Iroha form does not belong to the seed.
+ */
+export function parsePrivateKey(hex: string): SigningKey {
+  const text = hex.trim();
+  const seed = hexBytes(text.slice(0, 64), 32);
+  if (!seed || (text.length !== 64 && text.length !== 128) || !HEX.test(text)) {
+    throw new Error('the key must be 64 hex characters (private key) or 128 (Iroha form: private key then public key)');
+  }
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  const publicKeyHex = Buffer.from(x ?? '', 'base64url').toString('hex');
+  if (text.length === 128 && text.slice(64).toLowerCase() !== publicKeyHex) {
+    throw new Error(`the public half of the Iroha key does not belong to its private half (expected ${publicKeyHex})`);
+  }
+  return { privateKey, publicKeyHex };
+}
+
+/** The hex signature FIB expects for `email`. */
+export function signEmail(email: string, key: SigningKey): string {
+  return sign(null, emailDigest(email), key.privateKey).toString('hex');
+}

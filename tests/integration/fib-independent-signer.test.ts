@@ -1,0 +1,61 @@
+/**
+ * Signs with libraries the server does not use (tweetnacl for Ed25519, @noble/hashes for BLAKE2b),
+ * following the documented procedure step by step, so that a mistake shared by the server's signing
+ * helper and its verifier cannot hide.
+ */
+import nacl from 'tweetnacl';
+import { blake2b } from '@noble/hashes/blake2b';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
+import { decodeJwt } from 'jose';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { ALICE, BOB, DEV, expectError, SESSION, signIn, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
+
+/** BLAKE2b-256 of the UTF-8 e-mail, with the last byte's low bit set. */
+function digestOf(email: string): Uint8Array {
+  const digest = blake2b(new TextEncoder().encode(email), { dkLen: 32 });
+  digest[31] = digest[31]! | 1;
+  return digest;
+}
+
+/** `hex(Ed25519-sign(seed, BLAKE2b-256(UTF-8(email)) with digest[31] |= 1))`, with tweetnacl. */
+function naclSign(email: string, seedHex: string): { signature: string; publicKey: string } {
+  const digest = digestOf(email);
+  const pair = nacl.sign.keyPair.fromSeed(hexToBytes(seedHex));
+  return { signature: bytesToHex(nacl.sign.detached(digest, pair.secretKey)), publicKey: bytesToHex(pair.publicKey) };
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ apis: ['fib'] });
+});
+afterAll(() => server.close());
+beforeEach(() => server.sessions.get().reset());
+
+describe('fib sign-in with an independent Ed25519 implementation (tweetnacl + @noble/hashes)', () => {
+  it('reproduces the published test vectors', () => {
+    for (const user of [ALICE, BOB]) {
+      expect(naclSign(user.email, TEST_PRIVATE_KEY)).toEqual({ signature: user.signature, publicKey: TEST_PUBLIC_KEY });
+    }
+  });
+
+  it('signs the offline-development user in with the private key published in the README', async () => {
+    const { signature, publicKey } = naclSign(DEV.email, DEV.privateKey);
+    expect(publicKey).toBe(DEV.publicKey);
+    const { accessToken } = await signIn(server, { email: DEV.email, signature, authPublicKeyHex: publicKey });
+    expect(decodeJwt(accessToken)).toMatchObject({ sub: DEV.email, acc: 'dev@wonderland', role: 'ROLE_PEER' });
+  });
+
+  it('verifies what tweetnacl signs for alice with the test key', async () => {
+    const { signature } = naclSign(ALICE.email, TEST_PRIVATE_KEY);
+    await signIn(server, { ...ALICE, signature });
+  });
+
+  it('refuses a fresh key pair nobody registered, with 422', async () => {
+    const seed = bytesToHex(nacl.randomBytes(32));
+    const { signature, publicKey } = naclSign(ALICE.email, seed);
+    // A good signature, just not by alice's registered key.
+    expect(nacl.sign.detached.verify(digestOf(ALICE.email), hexToBytes(signature), hexToBytes(publicKey))).toBe(true);
+    expectError(await server.api('fib').post(SESSION).send({ email: ALICE.email, signature, authPublicKeyHex: publicKey }), 422, 'unregistered_public_key');
+    expectError(await server.api('fib').post(SESSION).send({ ...ALICE, signature }), 422, 'invalid_signature');
+  });
+});
