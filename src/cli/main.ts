@@ -5,6 +5,7 @@ import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
+import { addFibSignCommand } from './fib-sign';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
 export const EXIT_USAGE = 2;
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+  addFibSignCommand(program);
   return program;
 }
 
