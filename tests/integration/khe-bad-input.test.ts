@@ -1,0 +1,179 @@
+import type { Response } from 'supertest';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+let auth: string;
+beforeAll(async () => {
+  server = await startTestServer({ apis: ['khe'] });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  server.sessions.get().reset();
+  const res = await server.api('khe').post('/v1.0/users/token').send(HACKER).expect(201);
+  auth = basic(res.body.key, res.body.token);
+});
+
+const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
+const HACKER_KEY = 'ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f';
+const LOGGED_OUT = { errors: ['You must be logged in to access this area'] };
+const EMAIL = 'A valid email address is required';
+const PASSWORD = 'Your password must be between 2 and 32 characters long.';
+const CLIENT = 'You must be using a valid client';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const basic = (key: string, token: string) => `Basic ${b64(`${key}:${token}`)}`;
+
+type Op = 'signUp' | 'signIn' | 'refresh' | 'patch' | 'signOut';
+const OPS: Record<Op, { method: 'post' | 'patch' | 'delete'; path: string; authed: boolean; good: () => object }> = {
+  signUp: { method: 'post', path: '/v1.0/users', authed: false, good: () => ({ ...HACKER, email: 'newbie@khe.io' }) },
+  signIn: { method: 'post', path: '/v1.0/users/token', authed: false, good: () => HACKER },
+  refresh: { method: 'post', path: '/v1.0/users/token/refresh', authed: false, good: () => ({ client: 'khe-web', key: HACKER_KEY, refresh: 'x' }) },
+  patch: { method: 'patch', path: '/v1.0/users', authed: true, good: () => ({ email: 'new.hacker@khe.io' }) },
+  signOut: { method: 'delete', path: '/v1.0/users/token', authed: true, good: () => ({ client: 'khe-web' }) },
+};
+const ALL = Object.keys(OPS) as Op[];
+
+function send(op: Op, body?: string | Buffer, contentType?: string, authorization: string | null = auth) {
+  const { method, path, authed } = OPS[op];
+  const req = server.api('khe')[method](path);
+  if (authed && authorization !== null) req.set('Authorization', authorization);
+  if (contentType !== undefined) req.set('Content-Type', contentType);
+  return body === undefined ? req : req.send(body);
+}
+
+/** Every error of this API: JSON `{errors: [strings]}` and nothing else, never a stack or a 500. */
+function expectErrorBody(res: Response, status: number): string[] {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(Object.keys(res.body)).toEqual(['errors']);
+  expect(res.body.errors.length).toBeGreaterThan(0);
+  for (const message of res.body.errors) expect(typeof message).toBe('string');
+  expect(JSON.stringify(res.body)).not.toMatch(/node_modules|at .*\.ts:|\/work\//);
+  return res.body.errors as string[];
+}
+
+describe('khe: bad bodies get 400/413/415 with {errors}, never a 500', () => {
+  describe.each(ALL)('%s', (op) => {
+    const json = (value: unknown) => send(op, JSON.stringify(value), 'application/json');
+
+    it('refuses malformed JSON with 400', async () => {
+      const errors = expectErrorBody(await send(op, '{"client": "khe-web",', 'application/json'), 400);
+      expect(errors[0]).toMatch(/^The body is not valid JSON/);
+    });
+
+    it.each([
+      ['an array', []],
+      ['a string', 'hello'],
+      ['a number', 42],
+      ['null', null],
+    ])('refuses %s instead of an object with 400', async (_name, value) => {
+      expect(expectErrorBody(await json(value), 400)).toEqual(['Malformed request (body): must be object']);
+    });
+
+    it('refuses an unknown field with 400, naming it', async () => {
+      const errors = expectErrorBody(await json({ ...OPS[op].good(), admin: true }), 400);
+      expect(errors).toEqual(['Malformed request (admin): is not an allowed field']);
+    });
+
+    it('refuses a __proto__ field and is not polluted by it', async () => {
+      const body = `{"__proto__":{"polluted":true},${JSON.stringify(OPS[op].good()).slice(1)}`;
+      expect(expectErrorBody(await send(op, body, 'application/json'), 400)).toEqual([
+        'Malformed request (__proto__): is not an allowed field',
+      ]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it.each([
+      ['text/plain', 415],
+      ['application/xml; charset=utf-8', 415],
+      ['multipart/form-data; boundary=x', 415],
+    ])('refuses a %s body with %i', async (type, status) => {
+      const errors = expectErrorBody(await send(op, JSON.stringify(OPS[op].good()), type), status);
+      expect(errors[0]).toMatch(/is not accepted here; send application\/json or application\/x-www-form-urlencoded/);
+    });
+
+    it('refuses a body over 100 KB with 413', async () => {
+      const big = JSON.stringify({ ...OPS[op].good(), padding: 'x'.repeat(110 * 1024) });
+      const errors = expectErrorBody(await send(op, big, 'application/json'), 413);
+      expect(errors).toEqual(['The request body is larger than the limit of 102400 bytes']);
+    });
+  });
+
+  const fields: Array<[Op, object, string[]]> = [
+    ['signUp', {}, [CLIENT, EMAIL, PASSWORD]],
+    ['signUp', { client: 'khe-web', email: 'a@b.io' }, [PASSWORD]],
+    ['signUp', { client: 42, email: true, password: ['x', 'y'] }, [CLIENT, EMAIL, PASSWORD]],
+    ['signUp', { client: '', email: 'not-an-email', password: 'x' }, [CLIENT, EMAIL, PASSWORD]],
+    ['signUp', { ...HACKER, email: 'newbie@khe.io', password: 'x'.repeat(33) }, [PASSWORD]],
+    ['signIn', { email: HACKER.email, password: HACKER.password }, [CLIENT]],
+    ['signIn', { client: 'khe-web', email: HACKER.email, password: 7 }, [PASSWORD]],
+    ['signIn', { client: 'khe-web', email: null, password: 'hackathon' }, [EMAIL]],
+    ['refresh', {}, [CLIENT, 'A valid key is required', 'A valid refresh token is required']],
+    ['refresh', { client: 'khe-web', key: 1, refresh: false }, ['A valid key is required', 'A valid refresh token is required']],
+    ['refresh', { client: 'khe-web', key: '', refresh: '' }, ['A valid key is required', 'A valid refresh token is required']],
+    ['patch', { email: 42 }, [EMAIL]],
+    ['patch', { password: '' }, [PASSWORD]],
+    ['signOut', { client: 5 }, [CLIENT]],
+  ];
+  it.each(fields)('%s %j: 400 with one message per bad field', async (op, body, messages) => {
+    const res = await send(op, JSON.stringify(body), 'application/json');
+    expect(expectErrorBody(res, 400).sort()).toEqual([...messages].sort());
+  });
+
+  it('gives the same messages for a URL-encoded form', async () => {
+    const res = await send('signUp', 'client=khe-web&email=nope&password=x', 'application/x-www-form-urlencoded');
+    expect(expectErrorBody(res, 400).sort()).toEqual([EMAIL, PASSWORD]);
+  });
+
+  it.each(['signUp', 'signIn', 'refresh'] as Op[])('%s refuses a missing body with 400', async (op) => {
+    const errors = expectErrorBody(await send(op), 400);
+    expect(errors).toEqual(['Malformed request (body): a request body is required']);
+  });
+
+  it('answers an unknown path with a problem document, and a wrong method with 405', async () => {
+    const missing = await server.api('khe').get('/v1.0/nothing').expect(404);
+    expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const wrong = await server.api('khe').get('/v1.0/users/token').expect(405);
+    expect(wrong.headers.allow).toBe('POST, DELETE');
+  });
+});
+
+describe('khe: missing or garbage Authorization gets 401 with the documented body', () => {
+  const cases: Array<[string, () => string | null]> = [
+    ['no Authorization header', () => null],
+    ['an empty header', () => ''],
+    ['a Bearer token', () => `Bearer ${auth.slice(6)}`],
+    ['"Basic" alone', () => 'Basic'],
+    ['Basic with text that is not base64', () => 'Basic this is not base64!'],
+    ['Basic with bad base64 padding', () => 'Basic abc'],
+    ['Basic of a value without a colon', () => `Basic ${b64('no-colon-here')}`],
+    ['Basic of an unknown key and token (the real server crashes here)', () => basic('no-such-key', 'no-such-token')],
+    ['Basic of the right key and a wrong token', () => basic(HACKER_KEY, '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f')],
+    ['Basic of an empty key and token', () => `Basic ${b64(':')}`],
+    ['Basic of the token with a trailing extra field', () => `${auth.slice(0, 6)}${b64(`${Buffer.from(auth.slice(6), 'base64').toString()}:extra`)}`],
+    ['Basic of the token and the key swapped', () => {
+      const [key, token] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+      return basic(token!, key!);
+    }],
+  ];
+  describe.each(['patch', 'signOut'] as Op[])('%s', (op) => {
+    it.each(cases)('%s', async (_name, header) => {
+      const res = await send(op, JSON.stringify(OPS[op].good()), 'application/json', header());
+      expectErrorBody(res, 401);
+      expect(res.body).toEqual(LOGGED_OUT);
+    });
+
+    it('checks the credentials before the body', async () => {
+      const res = await send(op, '{not json', 'application/json', null);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(LOGGED_OUT);
+    });
+  });
+
+  it('accepts the scheme name in any case', async () => {
+    await send('patch', '{}', 'application/json', auth.replace('Basic', 'bAsIc')).expect(200);
+  });
+
+  it('left the session working through all of that', async () => {
+    await send('patch', '{}', 'application/json').expect(200);
+  });
+});

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { StartupError } from '../../src/errors';
+import { startTestServer } from '../helpers/server';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'khe-fixture-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const USER = (key: string, email: string, extra = '') =>
+  `  - key: ${key}\n    email: ${email}\n    password: hackathon\n${extra}`;
+const KEY_A = 'ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f';
+const KEY_B = 'c409d8ba-facf-4a06-b8bb-8eb145cfb52f';
+
+/** Starts the khe API on `yaml` as its fixture; returns the start-up error's message. */
+async function startupError(yaml: string): Promise<{ message: string; file: string }> {
+  const file = path.join(dir, 'khe.yaml');
+  writeFileSync(file, yaml);
+  const err = await startTestServer({ apis: ['khe'], fixturesDir: dir }).then(
+    async (server) => {
+      await server.close();
+      throw new Error('the server started on a broken fixture');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StartupError);
+  return { message: (err as Error).message, file };
+}
+
+describe('khe fixture validation at start-up', () => {
+  it.each([
+    [
+      'a key that is not a UUIDv4',
+      `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}${USER('not-a-uuid', 'b@khe.io')}`,
+      ':6:', '/users/1/key', 'must match pattern',
+    ],
+    [
+      'an unknown role',
+      `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io', '    role: superhero\n')}`,
+      ':6:', '/users/0/role', 'must be one of "attendee", "staff", "admin"',
+    ],
+    [
+      'a password too short for the real server',
+      `clients: [khe-web]\nusers:\n  - key: ${KEY_A}\n    email: a@khe.io\n    password: x\n`,
+      ':5:', '/users/0/password', 'must NOT have fewer than 2 characters',
+    ],
+    [
+      'an e-mail that is not one',
+      `clients: [khe-web]\nusers:\n${USER(KEY_A, 'not-an-email')}`,
+      ':4:', '/users/0/email', 'must match format "email"',
+    ],
+    [
+      'a missing clients list',
+      `users:\n${USER(KEY_A, 'a@khe.io')}`,
+      ':1:', '/clients', 'is required',
+    ],
+    [
+      'a lifetime of zero',
+      `clients: [khe-web]\ntokens:\n  lifetimeSeconds: 0\nusers:\n${USER(KEY_A, 'a@khe.io')}`,
+      ':3:', '/tokens/lifetimeSeconds', 'must be >= 1',
+    ],
+    [
+      'an unknown setting',
+      `clients: [khe-web]\nrateLimits: {}\nusers:\n${USER(KEY_A, 'a@khe.io')}`,
+      ':2:', '/rateLimits', 'is not an allowed field',
+    ],
+    [
+      'a duplicate e-mail (in another case)',
+      `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}${USER(KEY_B, 'A@khe.io')}`,
+      ':7:', '/users/1/email', 'duplicate email "A@khe.io"',
+    ],
+    [
+      'a duplicate key',
+      `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}${USER(KEY_A, 'b@khe.io')}`,
+      ':6:', '/users/1/key', `duplicate key "${KEY_A}"`,
+    ],
+    [
+      'a duplicate client',
+      `clients:\n  - khe-web\n  - khe-ios\n  - khe-web\nusers:\n${USER(KEY_A, 'a@khe.io')}`,
+      ':4:', '/clients/2', 'duplicate client "khe-web"',
+    ],
+  ])('refuses %s, naming file, line, path and problem', async (_name, yaml, line, pointer, problem) => {
+    const { message, file } = await startupError(yaml);
+    expect(message).toContain(`${file}: the khe fixture is invalid`);
+    const detail = message.split('\n').find((l) => l.includes(` ${pointer}: `));
+    expect(detail).toBeDefined();
+    expect(detail).toContain(`${file}${line}`);
+    expect(detail).toContain(problem);
+  });
+
+  it('refuses a file that is not YAML, with its line', async () => {
+    const { message, file } = await startupError('clients: [khe-web\nusers: {\n');
+    expect(message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: the khe fixture is not valid YAML`));
+  });
+
+  it('fills in the 30-day default lifetime', async () => {
+    writeFileSync(path.join(dir, 'khe.yaml'), `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}`);
+    const server = await startTestServer({ apis: ['khe'], fixturesDir: dir });
+    try {
+      const now = Date.UTC(2021, 5, 1);
+      server.sessions.get().clock.set(now);
+      const res = await server.api('khe').post('/v1.0/users/token').send({ client: 'khe-web', email: 'a@khe.io', password: 'hackathon' }).expect(201);
+      expect(res.body).toMatchObject({ role: 'attendee', key: KEY_A, expires: new Date(now + 30 * 86400_000).toISOString() });
+    } finally {
+      await server.close();
+    }
+  });
+});
