@@ -1,15 +1,21 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
+import { SESSION_HEADER } from './engine/http-adapter';
 import type { ServerOptions } from './options';
 
 export interface RunningServer extends MockApp {
   server: Server;
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Stops accepting, lets in-flight requests finish, then closes idle connections. */
+  /** Stops accepting, closes WebSockets, lets in-flight requests finish, then closes idle connections. */
   close(): Promise<void>;
 }
+
+/** Frames larger than this close a WebSocket (1009) unless the endpoint sets its own limit. */
+const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
@@ -21,6 +27,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
   return {
@@ -30,7 +37,61 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        closeWebSockets();
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Routes HTTP upgrades to the APIs that have a WebSocket endpoint, by mount prefix and path; any
+ * other upgrade gets a plain 404. Returns a function that closes every WebSocket.
+ */
+function serveWebSockets(server: Server, mock: MockApp): () => void {
+  const endpoints = [...mock.engines]
+    .filter(([, engine]) => engine.runtime.websocket)
+    .map(([id, engine]) => {
+      const endpoint = engine.runtime.websocket!;
+      const wss = new WebSocketServer({ noServer: true, maxPayload: endpoint.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD });
+      return { id, engine, endpoint, wss, url: trimSlash(`${mock.prefixes.get(id) ?? ''}${endpoint.path}`) };
+    });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const pathname = trimSlash((req.url ?? '/').split('?')[0] ?? '/');
+    const target = endpoints.find((e) => e.url === pathname);
+    if (!target) {
+      const body = `Nothing is served at ${pathname} over WebSocket\n`;
+      socket.end(
+        `HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroy();
+      return;
+    }
+    target.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Without a listener, a protocol error (an oversized frame, say) would throw in the process.
+      ws.on('error', (err) => mock.logger.warn(`${target.id}: WebSocket error: ${err.message}`));
+      const header = req.headers[SESSION_HEADER];
+      const session = typeof header === 'string' && header !== '' ? header : undefined;
+      try {
+        target.endpoint.onConnection(ws, target.engine.context(session), req);
+      } catch (err) {
+        mock.logger.error(`${target.id}: WebSocket endpoint failed: ${(err as Error)?.stack ?? String(err)}`);
+        ws.close(1011, 'internal error');
+      }
+    });
+  });
+
+  return () => {
+    for (const { wss } of endpoints) {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    }
+  };
+}
+
+/** `/sama/` → `/sama`; `` → `/`. */
+function trimSlash(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
 }

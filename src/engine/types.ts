@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
 import type { Clock } from '../state/clock';
 import type { Store } from '../state/store';
 import type { NewMessage, OutboxMessage } from '../state/outbox';
@@ -27,6 +28,8 @@ export interface MockResponse {
   body?: unknown;
   /** Defaults to the media type the spec documents for this status. */
   contentType?: string;
+  /** Drop the connection without answering (an injected fault). */
+  drop?: boolean;
 }
 
 export type Credential =
@@ -76,6 +79,21 @@ export interface ApiRuntime {
   formatError(error: MockError): MockResponse;
   /** Public keys the API signs tokens with, as JWKs. */
   publicJwks?(): Promise<Array<Record<string, unknown>>>;
+  /** A WebSocket endpoint served on the HTTP port, under the API's mount prefix. */
+  websocket?: WebSocketEndpoint;
+}
+
+/**
+ * A WebSocket endpoint of an API. The server accepts upgrades at `<prefix><path>` and hands each
+ * connection over with the state of the session named by the upgrade's `x-authdouble-session`
+ * header. The endpoint owns the socket from then on: it must answer every frame and never throw.
+ */
+export interface WebSocketEndpoint {
+  /** Path inside the API: `/` is the mount prefix itself. */
+  path: string;
+  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
+  maxPayload?: number;
+  onConnection(socket: WebSocket, ctx: RequestContext, req: IncomingMessage): void;
 }
 
 export interface ApiSetup<Fixture> {
