@@ -46,7 +46,7 @@ describe('vault token endpoint: every bad body gets Vault error body, never a 50
     ['an empty username', JSON.stringify({ ...SIGN_IN, username: '' }), JSON_TYPE, 400, 'BAD_REQUEST', ['/username must NOT have fewer than 1 characters']],
     ['an unknown field', JSON.stringify({ ...SIGN_IN, remember: true }), JSON_TYPE, 400, 'BAD_REQUEST', ['/remember is not an allowed field']],
     ["Vault's 2FA fields (not modelled)", JSON.stringify({ ...SIGN_IN, twoFactorId: 'x', twoFactorCode: '1' }), JSON_TYPE, 400, 'BAD_REQUEST', ['/twoFactorId is not an allowed field', '/twoFactorCode is not an allowed field']],
-    ['a client_secret', JSON.stringify({ ...SIGN_IN, client_secret: 's' }), JSON_TYPE, 400, 'BAD_REQUEST', ['/client_secret is not an allowed field']],
+    ['a number for client_secret', JSON.stringify({ ...SIGN_IN, client_secret: 0 }), JSON_TYPE, 400, 'BAD_REQUEST', ['/client_secret must be string']],
     ['a __proto__ field', '{"grant_type":"password","username":"a","password":"b","client_id":"c","__proto__":{"polluted":true}}', JSON_TYPE, 400, 'BAD_REQUEST', ['/__proto__ is not an allowed field']],
     ['a refresh without refresh_token', JSON.stringify({ grant_type: 'refresh_token' }), JSON_TYPE, 400, 'BAD_REQUEST', ['/refresh_token is required']],
     ['a refresh with password fields', JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x', username: 'a' }), JSON_TYPE, 400, 'BAD_REQUEST', ['/username is not an allowed field']],
@@ -80,6 +80,13 @@ describe('vault token endpoint: every bad body gets Vault error body, never a 50
   it('refuses a body without a Content-Type with 415', async () => {
     const res = await server.api('vault').post('/reg/auth/token').set('Content-Type', '').send(Buffer.from(JSON.stringify(SIGN_IN))).expect(415);
     vaultError(res.body, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it.each([
+    ['an empty client_secret in a form', form({ ...SIGN_IN, client_secret: '' }), FORM_TYPE],
+    ['a client_secret in JSON', JSON.stringify({ ...SIGN_IN, client_secret: 'anything' }), JSON_TYPE],
+  ])('accepts and ignores %s (Vault clients are public)', async (_name, body, contentType) => {
+    await post(body, contentType).expect(200);
   });
 
   it('accepts JSON with a charset parameter', async () => {

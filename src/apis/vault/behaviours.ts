@@ -7,8 +7,8 @@ import type { VaultFixture, VaultUser } from './fixture';
 
 /** What the spec's `TokenRequest` lets through (the engine has validated the body against it). */
 type TokenRequest =
-  | { grant_type: 'password'; username: string; password: string; client_id: string; scope?: string }
-  | { grant_type: 'refresh_token'; refresh_token: string; client_id?: string; scope?: string };
+  | { grant_type: 'password'; username: string; password: string; client_id: string; client_secret?: string; scope?: string }
+  | { grant_type: 'refresh_token'; refresh_token: string; client_id?: string; client_secret?: string; scope?: string };
 
 /** Kept with every issued token: the client it was issued to. */
 interface TokenData {
