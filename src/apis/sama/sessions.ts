@@ -1,0 +1,193 @@
+import type { RequestContext } from '../../engine/types';
+import type { JwtSigner } from '../shared/jwt';
+import { safeEqual } from '../shared/secrets';
+import { TokenBook } from '../shared/token-book';
+import type { SamaFixture, SamaUser } from './fixture';
+import { samaError } from './messages';
+
+const ACCESS = 'access';
+const REFRESH = 'refresh';
+
+/** What a token record carries besides its subject (the user's `_id`). */
+export interface TokenData {
+  deviceId: string;
+  organizationId: string;
+}
+
+/** The session of one user on one device: the real server keeps one access and one refresh token each. */
+interface DeviceRecord {
+  family: string;
+  access?: string;
+}
+
+/** A WebSocket bound to a user's device by `connect` or `user_login`. */
+export interface SocketBinding {
+  userId: string;
+  deviceId: string;
+  organizationId: string;
+  boundAt: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface Authenticated {
+  user: SamaUser;
+  deviceId: string;
+}
+
+const deviceKey = (userId: string, deviceId: string): string => `device:${userId}:${deviceId}`;
+export const socketKey = (connectionId: string): string => `socket:${connectionId}`;
+
+/**
+ * Users, device sessions and their tokens, shared by the HTTP routes and the WebSocket. Every
+ * check-and-consume runs synchronously before the first await; after awaiting a signature, the
+ * session is checked again, so a logout that happened meanwhile wins.
+ */
+export class SamaSessions {
+  private readonly byLogin: Map<string, SamaUser>;
+  private readonly byId: Map<string, SamaUser>;
+
+  constructor(
+    private readonly fixture: SamaFixture,
+    private readonly signer: JwtSigner,
+  ) {
+    this.byLogin = new Map(fixture.users.map((u) => [loginKey(u.organization_id, u.login), u]));
+    this.byId = new Map(fixture.users.map((u) => [u._id, u]));
+  }
+
+  /** The user with this login in this organization and this password, or 401. */
+  checkPassword(organizationId: string | undefined, login: string, password: string): SamaUser {
+    const user = organizationId === undefined ? undefined : this.byLogin.get(loginKey(organizationId, login));
+    // Compare even for unknown users, so timing does not tell which logins exist.
+    const ok = safeEqual(user?.password ?? '\u0000', password);
+    if (!user || !ok) throw samaError('incorrectLoginOrPassword');
+    return user;
+  }
+
+  /** A live access token (of `deviceId`, when given), or 422 "The token has expired.". */
+  checkAccess(ctx: RequestContext, token: string, deviceId?: string): Authenticated {
+    const checked = this.book(ctx).check(token, ACCESS);
+    if (!checked.ok) throw samaError('tokenExpired');
+    const data = checked.record.data!;
+    if (deviceId !== undefined && data.deviceId !== deviceId) throw samaError('tokenExpired');
+    return { user: this.byId.get(checked.record.subject)!, deviceId: data.deviceId };
+  }
+
+  /** Uses up a live refresh token of `deviceId`, or 422 "The token has expired.". */
+  consumeRefresh(ctx: RequestContext, token: string, deviceId: string): Authenticated {
+    const book = this.book(ctx);
+    const checked = book.check(token, REFRESH);
+    if (!checked.ok || checked.record.data!.deviceId !== deviceId) throw samaError('tokenExpired');
+    book.consume(token, REFRESH);
+    return { user: this.byId.get(checked.record.subject)!, deviceId };
+  }
+
+  /**
+   * HTTP login: a new session on the device, with a new access and refresh token. Whatever session
+   * the device had ends, and with it its tokens.
+   */
+  async startSession(ctx: RequestContext, user: SamaUser, deviceId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
+    const book = this.book(ctx);
+    const key = deviceKey(user._id, deviceId);
+    const previous = ctx.store.get<DeviceRecord>(key);
+    if (previous) book.endFamily(previous.family);
+    const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
+    const family = book.startFamily(user._id, ttl);
+    ctx.store.set<DeviceRecord>(key, { family }, ttl);
+
+    const issuedAt = wholeSeconds(ctx.clock.now());
+    const { accessTokenSeconds, refreshTokenSeconds } = this.fixture.tokens;
+    const [access, refresh] = await Promise.all([
+      this.signer.sign(this.claims(user, deviceId, ACCESS), issuedAt, accessTokenSeconds),
+      this.signer.sign(this.claims(user, deviceId, REFRESH), issuedAt, refreshTokenSeconds),
+    ]);
+    // Signing awaited: a logout or another login on this device may have ended the session.
+    if (!book.familyAlive(family)) throw samaError('tokenExpired');
+    const data: TokenData = { deviceId, organizationId: user.organization_id };
+    const accessRecord = book.issue(access, { kind: ACCESS, family, subject: user._id, issuedAt, expiresAt: issuedAt + accessTokenSeconds * 1000, data });
+    const refreshRecord = book.issue(refresh, { kind: REFRESH, family, subject: user._id, issuedAt, expiresAt: issuedAt + refreshTokenSeconds * 1000, data });
+    this.setCurrentAccess(ctx, key, family, access);
+    return { access: { token: access, expiresAt: accessRecord.expiresAt }, refresh: { token: refresh, expiresAt: refreshRecord.expiresAt } };
+  }
+
+  /**
+   * WebSocket `user_login`: a new access token for the device, in its current session (a new one
+   * when it has none). The device's previous access token stops working; its refresh token stays.
+   */
+  async renewAccess(ctx: RequestContext, user: SamaUser, deviceId: string): Promise<IssuedToken> {
+    const book = this.book(ctx);
+    const key = deviceKey(user._id, deviceId);
+    const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
+    let family = ctx.store.get<DeviceRecord>(key)?.family;
+    if (family === undefined || !book.familyAlive(family)) {
+      family = book.startFamily(user._id, ttl);
+      ctx.store.set<DeviceRecord>(key, { family }, ttl);
+    }
+    const issuedAt = wholeSeconds(ctx.clock.now());
+    const seconds = this.fixture.tokens.accessTokenSeconds;
+    const token = await this.signer.sign(this.claims(user, deviceId, ACCESS), issuedAt, seconds);
+    if (!book.familyAlive(family)) throw samaError('tokenExpired');
+    const record = book.issue(token, {
+      kind: ACCESS,
+      family,
+      subject: user._id,
+      issuedAt,
+      expiresAt: issuedAt + seconds * 1000,
+      data: { deviceId, organizationId: user.organization_id },
+    });
+    this.setCurrentAccess(ctx, key, family, token);
+    return { token, expiresAt: record.expiresAt };
+  }
+
+  /**
+   * HTTP logout: needs the device's live access token (else 401) and its refresh token (else 422
+   * "Incorrect token."). Ends the device's session and unbinds its sockets.
+   */
+  logout(ctx: RequestContext, accessToken: string, refreshToken: string | undefined): void {
+    const book = this.book(ctx);
+    const access = book.check(accessToken, ACCESS);
+    if (!access.ok) throw samaError('missingCredentials');
+    const refresh = refreshToken ? book.check(refreshToken, REFRESH) : undefined;
+    if (!refresh?.ok || refresh.record.family !== access.record.family) throw samaError('incorrectToken');
+    const { family, subject } = access.record;
+    const { deviceId } = access.record.data!;
+    book.endFamily(family);
+    const key = deviceKey(subject, deviceId);
+    if (ctx.store.get<DeviceRecord>(key)?.family === family) ctx.store.delete(key);
+    for (const [socket, binding] of ctx.store.entries<SocketBinding>('socket:')) {
+      if (binding.userId === subject && binding.deviceId === deviceId) ctx.store.delete(socket);
+    }
+  }
+
+  /** The public fields of a user, as the real server's `visibleParams()` (the seed's four). */
+  static visible(user: SamaUser): { _id: string; login: string; created_at: string; updated_at: string } {
+    return { _id: user._id, login: user.login, created_at: user.created_at, updated_at: user.updated_at };
+  }
+
+  /** One access token per device: the one issued last revokes the one before. */
+  private setCurrentAccess(ctx: RequestContext, key: string, family: string, token: string): void {
+    const current = ctx.store.get<DeviceRecord>(key);
+    if (current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
+    ctx.store.set<DeviceRecord>(key, { family, access: token }, this.fixture.tokens.refreshTokenSeconds * 1000);
+  }
+
+  private claims(user: SamaUser, deviceId: string, type: string): Record<string, string> {
+    return { _id: user._id, login: user.login, organization_id: user.organization_id, device_id: deviceId, type };
+  }
+
+  private book(ctx: RequestContext): TokenBook<TokenData> {
+    return new TokenBook<TokenData>(ctx.store, ctx.clock);
+  }
+}
+
+function loginKey(organizationId: string, login: string): string {
+  return `${organizationId}/${login.toLowerCase()}`;
+}
+
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import { createSpecAjv } from '../../engine/ajv';
+import { collectExtensionKeys, isObject } from '../../engine/compile';
+import { readYamlFile } from '../../engine/yaml-file';
+import { StartupError } from '../../errors';
+import { packageRoot } from '../../paths';
+
+/** The AsyncAPI document that describes the SAMA WebSocket, and that the server holds it to. */
+export const asyncApiFile = path.join(packageRoot, 'asyncapi', 'sama.yaml');
+
+const NAMES = [
+  'RequestId',
+  'ConnectRequest',
+  'ConnectParams',
+  'UserLoginRequest',
+  'UserLoginByPassword',
+  'UserLoginByToken',
+  'ConnectResponse',
+  'UserLoginResponse',
+  'ErrorResponse',
+] as const;
+
+export type WsSchemaName = (typeof NAMES)[number];
+export type WsValidators = Record<WsSchemaName, ValidateFunction>;
+
+/** Compiles the message schemas of the AsyncAPI document once, at start-up. */
+export function loadWsValidators(file = asyncApiFile): WsValidators {
+  const doc = readYamlFile(file, 'the sama AsyncAPI document').data;
+  if (!isObject(doc) || !isObject(doc.components) || !isObject(doc.components.schemas)) {
+    throw new StartupError(`${file}: components.schemas is missing`);
+  }
+  const ajv = createSpecAjv('asyncapi:sama', { components: doc.components }, collectExtensionKeys(doc));
+  const out: Partial<WsValidators> = {};
+  for (const name of NAMES) {
+    if (!(name in doc.components.schemas)) throw new StartupError(`${file}: components.schemas.${name} is missing`);
+    try {
+      out[name] = ajv.compile({ $ref: `asyncapi:sama#/components/schemas/${name}` });
+    } catch (err) {
+      throw new StartupError(`${file}: components.schemas.${name} does not compile: ${(err as Error).message}`);
+    }
+  }
+  return out as WsValidators;
+}

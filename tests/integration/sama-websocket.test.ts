@@ -1,0 +1,303 @@
+import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import WebSocket from 'ws';
+import { readYamlFile } from '../../src/engine/yaml-file';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { bearer, login, openSocket, U1, U1_ID, USER1, USER1_ID, wsUrl, type SocketClient } from '../helpers/sama';
+
+// The answers are checked against the AsyncAPI document with an Ajv of the test's own.
+const asyncapi = readYamlFile(path.join(__dirname, '../../asyncapi/sama.yaml'), 'asyncapi').data as { components: Record<string, unknown> };
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'asyncapi', components: asyncapi.components });
+const conforms = (schema: string, message: unknown): void => {
+  const validate = ajv.getSchema(`asyncapi#/components/schemas/${schema}`)!;
+  expect(validate(message) ? [] : validate.errors).toEqual([]);
+};
+
+let server: TestServer;
+const sockets: SocketClient[] = [];
+const open = async (headers: Record<string, string> = {}): Promise<SocketClient> => {
+  const socket = await openSocket(wsUrl(server), headers);
+  sockets.push(socket);
+  return socket;
+};
+const bindings = (session = 'default') =>
+  server.sessions
+    .get(session)
+    .store.entries<{ userId: string; deviceId: string }>('sama:socket:')
+    .map(([, b]) => b);
+
+beforeAll(async () => {
+  server = await startTestServer({ apis: ['sama'] });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.sessions.get().reset();
+  server.sessions.get().clock.reset();
+});
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.close()));
+});
+
+describe('sama WebSocket connect', () => {
+  it('binds the socket to the token and device after an HTTP login', async () => {
+    const { body } = await login(server);
+    const socket = await open();
+    const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'RequestId' } });
+    expect(answer).toEqual({ response: { id: 'RequestId', success: true } });
+    conforms('ConnectResponse', answer);
+    expect(bindings()).toEqual([expect.objectContaining({ userId: U1_ID, deviceId: 'device_u1' })]);
+  });
+
+  it('unbinds the socket when it closes', async () => {
+    const { body } = await login(server);
+    const socket = await open();
+    await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 1 } });
+    expect(bindings()).toHaveLength(1);
+    await socket.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bindings()).toEqual([]);
+  });
+
+  it('repeats a numeric request id', async () => {
+    const { body } = await login(server);
+    const socket = await open();
+    expect(await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 7 } })).toEqual({
+      response: { id: 7, success: true },
+    });
+  });
+
+  it.each([
+    ['an unknown token', async () => 'not-a-token', 'device_u1'],
+    ['a token of another device', async () => (await login(server)).body.access_token, 'other-device'],
+    ['a refresh token', async () => (await login(server)).refresh, 'device_u1'],
+  ])('answers 422 The token has expired. for %s', async (_name, tokenOf, device) => {
+    const token = await tokenOf();
+    const socket = await open();
+    const answer = await socket.request({ request: { connect: { token, device_id: device }, id: 'r1' } });
+    expect(answer).toEqual({ response: { id: 'r1', error: { status: 422, message: 'The token has expired.' } } });
+    conforms('ErrorResponse', answer);
+    expect(bindings()).toEqual([]);
+    // The socket stays open for another try.
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('refuses an expired access token (clock moved 3 hours on)', async () => {
+    const { body } = await login(server);
+    const socket = await open();
+    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'r' } });
+    expect(answer.response.error).toEqual({ status: 422, message: 'The token has expired.' });
+  });
+
+  it('refuses a token revoked by an HTTP logout, and the logout unbinds the socket', async () => {
+    const { body, refresh } = await login(server);
+    const socket = await open();
+    await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'a' } });
+    expect(bindings()).toHaveLength(1);
+    await server.api('sama').post('/logout').set(...bearer(body.access_token)).set('Cookie', `refresh_token=${refresh}`).expect(200);
+    expect(bindings()).toEqual([]);
+    const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'b' } });
+    expect(answer.response.error.status).toBe(422);
+  });
+
+  it('uses the state session named in the upgrade request', async () => {
+    const { body } = await login(server);
+    const other = await open({ 'x-authdouble-session': 'ws-other' });
+    const refused = await other.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'x' } });
+    expect(refused.response.error.status).toBe(422);
+    const res = await server.api('sama').post('/login').set('x-authdouble-session', 'ws-other').send(U1).expect(200);
+    const ok = await other.request({ request: { connect: { token: res.body.access_token, device_id: 'device_u1' }, id: 'y' } });
+    expect(ok).toEqual({ response: { id: 'y', success: true } });
+    expect(bindings('ws-other')).toHaveLength(1);
+    expect(bindings()).toEqual([]);
+  });
+});
+
+describe('sama WebSocket user_login (deprecated)', () => {
+  it('logs in with login and password and answers the documented shape', async () => {
+    const socket = await open();
+    const answer = await socket.request({ request: { user_login: USER1, id: 'RequestId' } });
+    expect(answer).toEqual({
+      response: {
+        id: 'RequestId',
+        user: { _id: USER1_ID, login: 'user_1', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' },
+        token: expect.any(String),
+      },
+    });
+    conforms('UserLoginResponse', answer);
+    expect(bindings()).toEqual([expect.objectContaining({ userId: USER1_ID, deviceId: 'xxx-yyy-zzz' })]);
+    // The token is an access token the HTTP side accepts.
+    await server.api('sama').post('/login').set(...bearer(answer.response.token)).send({ device_id: 'xxx-yyy-zzz' }).expect(200);
+  });
+
+  it('logs in later with the token alone, replacing it with a new one', async () => {
+    const socket = await open();
+    const first = await socket.request({ request: { user_login: USER1, id: 1 } });
+    const second = await socket.request({ request: { user_login: { token: first.response.token }, id: 2 } });
+    expect(second.response).toMatchObject({ id: 2, user: { _id: USER1_ID, login: 'user_1' }, token: expect.any(String) });
+    expect(second.response.token).not.toBe(first.response.token);
+    conforms('UserLoginResponse', second);
+    // One access token per device: the first one no longer works.
+    const reused = await socket.request({ request: { user_login: { token: first.response.token }, id: 3 } });
+    expect(reused).toEqual({ response: { id: 3, error: { status: 422, message: 'The token has expired.' } } });
+  });
+
+  it('accepts the token form with the device_id of the token, and refuses another one', async () => {
+    const { body } = await login(server);
+    const socket = await open();
+    const ok = await socket.request({ request: { user_login: { token: body.access_token, device_id: 'device_u1' }, id: 'a' } });
+    expect(ok.response.user._id).toBe(U1_ID);
+    const wrong = await socket.request({ request: { user_login: { token: ok.response.token, device_id: 'other' }, id: 'b' } });
+    expect(wrong.response.error).toEqual({ status: 422, message: 'The token has expired.' });
+  });
+
+  it('keeps the refresh cookie of the HTTP session valid', async () => {
+    const { refresh } = await login(server);
+    const socket = await open();
+    await socket.request({ request: { user_login: U1, id: 'a' } });
+    await server.api('sama').post('/login').set('Cookie', `refresh_token=${refresh}`).send({ device_id: 'device_u1' }).expect(200);
+  });
+
+  it('answers 401 for a wrong password', async () => {
+    const socket = await open();
+    const answer = await socket.request({ request: { user_login: { ...USER1, password: 'nope' }, id: 'p' } });
+    expect(answer).toEqual({ response: { id: 'p', error: { status: 401, message: 'Incorrect username or password.' } } });
+    conforms('ErrorResponse', answer);
+    expect(bindings()).toEqual([]);
+  });
+
+  it('answers 422 for an expired token', async () => {
+    const socket = await open();
+    const first = await socket.request({ request: { user_login: USER1, id: 1 } });
+    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    const answer = await socket.request({ request: { user_login: { token: first.response.token }, id: 2 } });
+    expect(answer.response.error).toEqual({ status: 422, message: 'The token has expired.' });
+  });
+});
+
+describe('sama WebSocket bad input', () => {
+  const cases: Array<[string, unknown, unknown]> = [
+    ['malformed JSON', '{"request": ', { response: { error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['a JSON array', '[1,2]', { response: { error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['no request wrapper', { connect: { token: 't', device_id: 'd' }, id: 'q' }, { response: { error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['an unknown request type', { request: { message_list: {}, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: "Unsupported request 'message_list'." } } }],
+    ['a request type from the prototype', { request: { toString: {}, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: "Unsupported request 'toString'." } } }],
+    ['two request types', { request: { connect: {}, user_login: {}, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['a missing id', { request: { connect: { token: 't', device_id: 'd' } } }, { response: { error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['an id of the wrong type', { request: { connect: { token: 't', device_id: 'd' }, id: { x: 1 } } }, { response: { error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['connect without device_id', { request: { connect: { token: 't' }, id: 'q' } }, { response: { id: 'q', error: { status: 422, message: "'device_id' is required." } } }],
+    ['connect with an empty device_id', { request: { connect: { token: 't', device_id: '' }, id: 'q' } }, { response: { id: 'q', error: { status: 422, message: "'device_id' is required." } } }],
+    ['connect without token', { request: { connect: { device_id: 'd' }, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['connect with a token of the wrong type', { request: { connect: { token: 5, device_id: 'd' }, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['connect with an unknown field', { request: { connect: { token: 't', device_id: 'd', extra: 1 }, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['connect params that are not an object', { request: { connect: 'token', id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['user_login by password without device_id', { request: { user_login: { organization_id: USER1.organization_id, login: 'user_1', password: 'x' }, id: 'q' } }, { response: { id: 'q', error: { status: 422, message: "'device_id' is required." } } }],
+    ['user_login with token and login both', { request: { user_login: { token: 't', login: 'user_1', password: 'x', device_id: 'd' }, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+    ['user_login with login and no password', { request: { user_login: { login: 'user_1', device_id: 'd' }, id: 'q' } }, { response: { id: 'q', error: { status: 400, message: 'Bad request - invalid data format' } } }],
+  ];
+
+  it.each(cases)('answers %s with an error message and keeps the socket open', async (_name, frame, expected) => {
+    const socket = await open();
+    const answer = await socket.request(frame);
+    expect(answer).toEqual(expected);
+    conforms('ErrorResponse', answer);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    // Still serving: a good request on the same socket works.
+    const good = await socket.request({ request: { user_login: USER1, id: 'after' } });
+    expect(good.response.user._id).toBe(USER1_ID);
+  });
+
+  it('reads a binary frame as UTF-8 JSON', async () => {
+    const socket = await open();
+    socket.ws.send(Buffer.from(JSON.stringify({ request: { user_login: USER1, id: 'bin' } })), { binary: true });
+    expect((await socket.next()).response.id).toBe('bin');
+  });
+
+  it('answers a frame over the limit (64 KiB) with 413 and keeps the socket open', async () => {
+    const socket = await open();
+    const big = JSON.stringify({ request: { user_login: { ...USER1, password: 'x'.repeat(70 * 1024) }, id: 'big' } });
+    const answer = await socket.request(big);
+    expect(answer).toEqual({ response: { error: { status: 413, message: 'The message is larger than the limit of 65536 bytes.' } } });
+    conforms('ErrorResponse', answer);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+    expect((await socket.request({ request: { user_login: USER1, id: 'ok' } })).response.id).toBe('ok');
+  });
+
+  it('closes the connection with 1009 for a frame over the hard limit (1 MiB), and keeps serving others', async () => {
+    const socket = await open();
+    socket.ws.on('error', () => undefined);
+    socket.ws.send('x'.repeat(1024 * 1024 + 1));
+    expect((await socket.closed).code).toBe(1009);
+    const other = await open();
+    expect((await other.request({ request: { user_login: USER1, id: 'alive' } })).response.id).toBe('alive');
+  });
+
+  it('answers many requests on one socket, in any order, each with its own id', async () => {
+    const socket = await open();
+    const ids = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    for (const id of ids) socket.ws.send(JSON.stringify({ request: { user_login: { ...USER1, device_id: id }, id } }));
+    const answers = await Promise.all(ids.map(() => socket.next()));
+    expect(answers.map((a) => a.response.id).sort()).toEqual([...ids].sort());
+    expect(bindings()).toHaveLength(1);
+  });
+});
+
+describe('sama WebSocket upgrade routing', () => {
+  const upgrade = (urlPath: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(`${server.url}${urlPath}`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve({ status: res.statusCode ?? 0, body: '' });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('upgrades at the prefix, with or without a trailing slash and query', async () => {
+    expect((await upgrade('/sama')).status).toBe(101);
+    expect((await upgrade('/sama/?x=1')).status).toBe(101);
+  });
+
+  it.each(['/', '/samax', '/sama/login', '/b2core', '/nothing/here'])('answers a plain 404 at %s', async (p) => {
+    const res = await upgrade(p);
+    expect(res.status).toBe(404);
+    expect(res.body).toMatch(/Nothing is served at .* over WebSocket/);
+  });
+
+  it('still serves HTTP at the same port', async () => {
+    await server.api('sama').post('/login').send(U1).expect(200);
+  });
+});
+
+describe('sama WebSocket at the root', () => {
+  it('is at / when sama is the only API served at the root', async () => {
+    const root = await startTestServer({ apis: ['sama'], root: true });
+    try {
+      const socket = await openSocket(root.url.replace(/^http/, 'ws'));
+      const answer = await socket.request({ request: { user_login: USER1, id: 'root' } });
+      expect(answer.response.user._id).toBe(USER1_ID);
+      await socket.close();
+    } finally {
+      await root.close();
+    }
+  });
+
+  it('closes open sockets when the server closes', async () => {
+    const other = await startTestServer({ apis: ['sama'] });
+    const socket = await openSocket(`${other.url.replace(/^http/, 'ws')}/sama`);
+    await other.close();
+    expect((await socket.closed).code).toBe(1006);
+  });
+});
