@@ -35,7 +35,9 @@ export async function startPrism(options: { mode: 'mock' | 'proxy'; spec: string
     if (exited) return;
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+    clearTimeout(timer);
     if (!exited) child.kill('SIGKILL');
   };
   try {
