@@ -4,7 +4,8 @@ import { apiHandler, send } from './engine/http-adapter';
 import { loadApi } from './engine/load-api';
 import { problem, type ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
-import { resolveOptions, type ServerOptions } from './options';
+import { isLoopback, resolveOptions, type ServerOptions } from './options';
+import { ADMIN_PREFIX, createAdminEngine } from './admin';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
 
@@ -34,15 +35,25 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   const sessions = new Sessions(deps.clock);
   const engines = new Map<string, ApiEngine>();
   const prefixes = new Map<string, string>();
-  for (const module of apiModules.filter((m) => options.apis.includes(m.id))) {
-    engines.set(module.id, await loadApi(module, options, sessions, logger));
+  // APIs load side by side: their key generation runs on the thread pool while specs compile.
+  const modules = apiModules.filter((m) => options.apis.includes(m.id));
+  const loaded = await Promise.all(modules.map((module) => loadApi(module, options, sessions, logger)));
+  modules.forEach((module, i) => {
+    engines.set(module.id, loaded[i]!);
     prefixes.set(module.id, options.root ? '' : `/${module.id}`);
-  }
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   if (logger.level === 'info') app.use(requestLog(logger));
+  if (options.admin) {
+    const admin = createAdminEngine({ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger });
+    app.use(ADMIN_PREFIX, apiHandler(admin, 64 * 1024, { journal: false }));
+  }
+  if (!isLoopback(options.host) && options.admin && !options.adminToken) {
+    logger.warn(`listening on ${options.host} with the control API open to anyone who can reach it; set --admin-token or --no-admin`);
+  }
   for (const [id, engine] of engines) {
     const prefix = prefixes.get(id)!;
     if (prefix) app.use(prefix, apiHandler(engine, options.bodyLimit));

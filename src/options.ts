@@ -21,6 +21,10 @@ export interface ServerOptions {
   /** Largest request body accepted, in bytes; larger ones get the API's 413. */
   bodyLimit: number;
   logLevel: LogLevel;
+  /** Serve the control API under /__admin. */
+  admin: boolean;
+  /** When set, the control API needs `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -33,6 +37,8 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   strict: false,
   bodyLimit: 100 * 1024,
   logLevel: 'info',
+  admin: true,
+  adminToken: undefined,
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
@@ -51,7 +57,15 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (options.root && options.apis.length !== 1) {
     throw new StartupError('serving at the root needs exactly one API');
   }
+  if (options.adminToken !== undefined && options.adminToken.length < 8) {
+    throw new StartupError('the admin token must be at least 8 characters');
+  }
   return options;
+}
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -5,6 +5,7 @@ import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
+import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
@@ -34,6 +35,18 @@ function parseBytes(value: string): number {
   const bytes = Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
   if (bytes <= 0) throw new InvalidArgumentError('must be more than 0');
   return bytes;
+}
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  api?: string[];
+  fixtures?: string;
+  strict: boolean;
+  bodyLimit?: number;
+  logLevel: LogLevel;
+  admin: boolean;
+  adminToken?: string;
 }
 
 export function buildProgram(): Command {
@@ -66,7 +79,13 @@ export function buildProgram(): Command {
         .choices(['silent', 'error', 'warn', 'info'])
         .default('info'),
     )
-    .action(async (flags: { port: number; host: string; api?: string[]; fixtures?: string; strict: boolean; bodyLimit?: number; logLevel: LogLevel }) => {
+    .addOption(
+      new Option('--admin-token <token>', 'require Authorization: Bearer <token> on the control API (/__admin)').env(
+        'AUTHDOUBLE_ADMIN_TOKEN',
+      ),
+    )
+    .option('--no-admin', 'do not serve the control API (/__admin) at all')
+    .action(async (flags: ServeFlags) => {
       const options: Partial<ServerOptions> = {
         port: flags.port,
         host: flags.host,
@@ -76,9 +95,12 @@ export function buildProgram(): Command {
         strict: flags.strict,
         bodyLimit: flags.bodyLimit,
         logLevel: flags.logLevel,
+        admin: flags.admin,
+        adminToken: flags.adminToken,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
+      if (running.options.admin) lines.push(`  ${'control'.padEnd(8)} ${running.url}${ADMIN_PREFIX}`);
       process.stdout.write(`authdouble listening on ${running.url}\n${lines.join('\n')}\n`);
       const stop = (signal: string) => {
         running.logger.info(`${signal}: shutting down`);

@@ -46,7 +46,16 @@ type Doc = OpenAPIV3_1.Document;
  * Reads an OpenAPI 3.1 document into operations with their validators compiled once. Every problem
  * is a StartupError naming the file and where in it.
  */
-export function compileSpec(doc: unknown, file: string, specId: string): CompiledSpec {
+export interface CompileOptions {
+  /**
+   * Compile a validator for every documented response (default). Off when nothing will check
+   * responses (the server without --strict), which halves start-up time.
+   */
+  responses?: boolean;
+}
+
+export function compileSpec(doc: unknown, file: string, specId: string, options: CompileOptions = {}): CompiledSpec {
+  const withResponses = options.responses ?? true;
   const fail = (where: string, problem: string): never => {
     throw new StartupError(`${file}: ${where ? `${where}: ` : ''}${problem}`);
   };
@@ -60,7 +69,8 @@ export function compileSpec(doc: unknown, file: string, specId: string): Compile
 
   const extensions = collectExtensionKeys(spec);
   const ajv = createSpecAjv(specId, spec, extensions);
-  const coercing = createSpecAjv(specId, spec, extensions, { coerceTypes: true });
+  let coercing: typeof ajv | undefined; // only specs with parameters need it
+  const coerce = () => (coercing ??= createSpecAjv(specId, spec, extensions, { coerceTypes: true }));
   const compile = (validator: typeof ajv, schema: object, where: string): ValidateFunction => {
     try {
       return validator.compile(schema);
@@ -114,7 +124,7 @@ export function compileSpec(doc: unknown, file: string, specId: string): Compile
       }
       const validateParams =
         params.size > 0
-          ? compile(coercing, { type: 'object', properties: groups }, `${where} parameters`)
+          ? compile(coerce(), { type: 'object', properties: groups }, `${where} parameters`)
           : undefined;
 
       let requestBody: CompiledOperation['requestBody'];
@@ -136,7 +146,10 @@ export function compileSpec(doc: unknown, file: string, specId: string): Compile
         const media = new Map<string, ValidateFunction | undefined>();
         for (const [type, mt] of Object.entries(response.content ?? {})) {
           const schemaPointer = `${specId}#${pointer}/content/${pointerSegment(type)}/schema`;
-          media.set(type.toLowerCase(), mt.schema ? compile(ajv, { $ref: schemaPointer }, `${where} response ${status}`) : undefined);
+          media.set(
+            type.toLowerCase(),
+            mt.schema && withResponses ? compile(ajv, { $ref: schemaPointer }, `${where} response ${status}`) : undefined,
+          );
           if (!example && /^2\d\d$/.test(status)) {
             const found = exampleOf(mt, spec, pointer, fail);
             if (found !== undefined) example = { status: Number(status), body: found, contentType: type };

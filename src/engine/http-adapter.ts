@@ -7,30 +7,38 @@ import type { MockRequest, MockResponse } from './types';
 /** The session header: requests carrying it see their own isolated copy of the state. */
 export const SESSION_HEADER = 'x-authdouble-session';
 
-/** Express middleware serving one API's engine: raw body in, MockResponse out. */
-export function apiHandler(engine: ApiEngine, bodyLimit: number): RequestHandler {
+/** Express middleware serving one API's engine: raw body in, MockResponse out, exchange journaled. */
+export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { journal?: boolean } = {}): RequestHandler {
+  const journal = options.journal ?? true;
   const readBody = express.raw({ type: () => true, limit: bodyLimit });
-  const respond = (res: Response, pending: Promise<MockResponse>): void => {
-    pending.then(
-      (response) => send(res, response),
-      // handle() never rejects; this is a last line of defence that still answers.
-      () => send(res, { status: 500, body: 'internal error', contentType: 'text/plain' }),
-    );
-  };
   return (req, res) => {
+    const startedAt = Date.now();
     const route = engine.match(req.method, req.path);
+    const finish = (mockReq: MockRequest, response: MockResponse): void => {
+      const payload = send(res, response);
+      if (journal) engine.record(mockReq, route, response, payload, startedAt);
+    };
+    const run = (): void => {
+      const mockReq = toMockRequest(req);
+      engine.handle(mockReq, route).then(
+        (response) => finish(mockReq, response),
+        // handle() never rejects; this is a last line of defence that still answers.
+        () => finish(mockReq, { status: 500, body: 'internal error', contentType: 'text/plain' }),
+      );
+    };
     // Only operations that take a body read one; others leave it to Node to discard.
     if (route.kind !== 'operation' || !route.op.requestBody) {
-      respond(res, engine.handle(toMockRequest(req), route));
+      run();
       return;
     }
     readBody(req, res, (err?: unknown) => {
-      const mapped = err === undefined ? undefined : mapBodyError(err);
-      if (err !== undefined) {
-        send(res, engine.fail(toMockRequest(req), mapped ?? new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read')));
+      if (err === undefined) {
+        run();
         return;
       }
-      respond(res, engine.handle(toMockRequest(req), route));
+      const mockReq = toMockRequest(req);
+      const error = mapBodyError(err) ?? new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read');
+      finish(mockReq, engine.fail(mockReq, error));
     });
   };
 }
@@ -48,8 +56,13 @@ export function toMockRequest(req: Request): MockRequest {
   };
 }
 
-export function send(res: Response, response: MockResponse): void {
-  if (res.headersSent) return;
+/** Writes a MockResponse (or drops the connection when it says so); returns the body sent. */
+export function send(res: Response, response: MockResponse): string | undefined {
+  if (res.headersSent) return undefined;
+  if (response.drop) {
+    res.socket?.destroy();
+    return undefined;
+  }
   const headers: Record<string, string | string[]> = { ...response.headers };
   let payload: string | undefined;
   if (response.body !== undefined) {
@@ -60,11 +73,12 @@ export function send(res: Response, response: MockResponse): void {
         : JSON.stringify(response.body);
     headers['content-type'] = type.includes('charset') ? type : `${type}; charset=utf-8`;
     headers['content-length'] = String(Buffer.byteLength(payload));
-  } else {
+  } else if (response.status !== 204 && response.status !== 304) {
     headers['content-length'] = '0';
   }
   res.writeHead(response.status, headers);
   res.end(payload);
+  return payload;
 }
 
 function mapBodyError(err: unknown): MockError | undefined {

@@ -22,10 +22,15 @@ export async function loadApi(
   logger: Logger,
 ): Promise<ApiEngine> {
   const specFile = path.join(options.specDir, `${module.id}.yaml`);
-  const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`);
   const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
   const fixture = loadFixture(module, file);
-  const runtime = await module.setup({ fixture, fixtureFile: file });
+  // Set-up (key generation, on the thread pool) runs while the spec compiles on this thread.
+  const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file }));
+  pending.catch(() => undefined); // awaited below; a compile error must not leave it unhandled
+  const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`, {
+    responses: options.strict,
+  });
+  const runtime = await pending;
 
   const ids = new Set(spec.operations.map((op) => op.operationId));
   for (const id of Object.keys(runtime.behaviours)) {

@@ -1,5 +1,7 @@
 import { EngineCodes, MockError, type Diagnostic } from '../errors';
 import type { Logger } from '../logger';
+import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/faults';
+import { truncate } from '../state/journal';
 import type { Sessions } from '../state/sessions';
 import { storePrefix } from '../state/sessions';
 import { toDiagnostics } from './ajv';
@@ -13,6 +15,8 @@ export const SOURCE_HEADER = 'x-authdouble-source';
 export interface EngineOptions {
   /** Validate every response against the spec; a non-conforming one becomes a 500 problem. */
   strict: boolean;
+  /** Apply faults (session faults and the fault header); off for the control API. Default on. */
+  faults?: boolean;
 }
 
 export type RouteMatch =
@@ -64,6 +68,16 @@ export class ApiEngine {
       };
     }
     const { op, pathParams } = route;
+    const fault = this.faultFor(op, req);
+    if (fault) {
+      if ('error' in fault) return problem(400, 'Bad fault header', fault.error);
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.drop) return { status: 0, drop: true };
+      if (fault.status !== undefined) {
+        const injected = this.runtime.formatError(new MockError('fault_injected', fault.status, `Injected fault: ${fault.status}`));
+        return { ...injected, headers: { ...injected.headers, [SOURCE_HEADER]: 'fault' } };
+      }
+    }
     let response: MockResponse;
     try {
       const opReq = this.prepare(op, pathParams, req);
@@ -96,6 +110,32 @@ export class ApiEngine {
       clock: session.clock,
       outbox: { send: (message) => session.outbox.send(this.id, message) },
     };
+  }
+
+  /** A fault to inject: from the request's fault header, else the first matching session fault. */
+  private faultFor(op: CompiledOperation, req: MockRequest): FaultAction | { error: string } | undefined {
+    if (this.options.faults === false) return undefined;
+    const header = req.headers[FAULT_HEADER];
+    if (typeof header === 'string') return parseFaultHeader(header);
+    return this.sessions.get(req.session).faults.take(this.id, op.operationId);
+  }
+
+  /** Records a finished exchange in the journal of the request's session. */
+  record(req: MockRequest, route: RouteMatch, response: MockResponse, payload: string | undefined, startedAt: number): void {
+    const session = this.sessions.get(req.session);
+    session.journal.record({
+      receivedAt: new Date(startedAt).toISOString(),
+      session: session.name,
+      api: this.id,
+      operationId: route.kind === 'operation' ? route.op.operationId : undefined,
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      status: response.drop ? 0 : response.status,
+      durationMs: Math.round((Date.now() - startedAt) * 10) / 10,
+      requestBody: truncate(req.body?.toString('utf8')),
+      responseBody: truncate(payload),
+    });
   }
 
   private prepare(op: CompiledOperation, pathParams: Record<string, string>, req: MockRequest): OperationRequest {

@@ -1,30 +1,47 @@
 import { systemClock, VirtualClock, type Clock } from './clock';
+import { Faults } from './faults';
+import { Journal } from './journal';
 import { MemoryStore } from './store';
 import { Outbox } from './outbox';
 
 /**
- * One isolated copy of the mock's state: its own clock, store and outbox. The server starts with a
- * single `default` session; callers that need isolation ask for their own by name.
+ * One isolated copy of the mock's state: its own clock, store, outbox, journal and faults. The
+ * server starts with a `default` session; a request naming another (X-Authdouble-Session) gets its
+ * own, created on first use and seeded from the fixtures (the fixtures are read-only, so an empty
+ * store is exactly "as the fixtures say").
  */
 export class Session {
   readonly clock: VirtualClock;
   readonly store: MemoryStore;
   readonly outbox: Outbox;
+  readonly faults = new Faults();
 
   constructor(
     readonly name: string,
     baseClock: Clock = systemClock,
+    /** Shared by all sessions (one bound for all); this session's entries are tagged with its name. */
+    readonly journal: Journal = new Journal(),
   ) {
     this.clock = new VirtualClock(baseClock);
     this.store = new MemoryStore(this.clock);
     this.outbox = new Outbox(this.clock);
   }
 
-  /** Back to the fixtures: every API's state, or one API's. The clock is left alone. */
+  /**
+   * Back to the fixtures. For one API: its state and messages. For all: every API's state, the
+   * outbox, the journal, the faults, and the clock back to real time.
+   */
   reset(api?: string): void {
-    if (api === undefined) this.store.clear();
-    else this.store.scope(storePrefix(api)).clear();
-    this.outbox.clear(api);
+    if (api !== undefined) {
+      this.store.scope(storePrefix(api)).clear();
+      this.outbox.clear(api);
+      return;
+    }
+    this.store.clear();
+    this.outbox.clear();
+    this.journal.clear(this.name);
+    this.faults.clear();
+    this.clock.reset();
   }
 }
 
@@ -32,16 +49,36 @@ export function storePrefix(api: string): string {
   return `${api}:`;
 }
 
+/** At most this many named sessions live at once; the least recently used one goes first. */
+export const MAX_SESSIONS = 1000;
+
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
+  /** One journal for every session, so its size bound holds for the whole server. */
+  readonly journal = new Journal();
 
   constructor(private readonly baseClock: Clock = systemClock) {}
 
   get(name = 'default'): Session {
     let session = this.sessions.get(name);
-    if (!session) {
-      session = new Session(name, this.baseClock);
-      this.sessions.set(name, session);
+    if (session) {
+      // Map order is insertion order: re-inserting marks the session as recently used.
+      if (name !== 'default') {
+        this.sessions.delete(name);
+        this.sessions.set(name, session);
+      }
+      return session;
+    }
+    session = new Session(name, this.baseClock, this.journal);
+    this.sessions.set(name, session);
+    if (this.sessions.size > MAX_SESSIONS) {
+      for (const oldest of this.sessions.keys()) {
+        if (oldest !== 'default') {
+          this.sessions.delete(oldest);
+          this.journal.clear(oldest);
+          break;
+        }
+      }
     }
     return session;
   }

@@ -1,0 +1,122 @@
+import type { ApiEngine } from '../engine/pipeline';
+import type { Behaviour, OperationRequest } from '../engine/types';
+import { SESSION_HEADER } from '../engine/http-adapter';
+import { MockError } from '../errors';
+import type { FaultSpec } from '../state/faults';
+import type { Session, Sessions } from '../state/sessions';
+import { TokenBook } from '../apis/shared/token-book';
+import { parseDuration } from './duration';
+
+export interface AdminDeps {
+  sessions: Sessions;
+  engines: Map<string, ApiEngine>;
+}
+
+/** The control API's behaviours, by operationId (see openapi/admin.yaml). */
+export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<string, Behaviour> {
+  const sessionOf = (req: OperationRequest): Session => {
+    const name = req.headers[SESSION_HEADER];
+    return sessions.get(typeof name === 'string' && name !== '' ? name : undefined);
+  };
+  const apiParam = (req: OperationRequest): string | undefined => {
+    const api = req.query.api as string | undefined;
+    if (api !== undefined && !engines.has(api)) {
+      throw new MockError('unknown_api', 400, `Unknown API "${api}"; this server serves ${[...engines.keys()].join(', ')}`);
+    }
+    return api;
+  };
+  const clock = (session: Session) => ({
+    status: 200,
+    body: { now: new Date(session.clock.now()).toISOString(), virtual: session.clock.isVirtual },
+  });
+  const faults = (session: Session, status = 200) => ({ status, body: { faults: session.faults.list() } });
+
+  return {
+    reset: (req) => {
+      const api = apiParam(req);
+      const session = sessionOf(req);
+      session.reset(api);
+      return { status: 200, body: { reset: api ? [api] : [...engines.keys()], session: session.name } };
+    },
+    getClock: (req) => clock(sessionOf(req)),
+    setClock: (req) => {
+      const session = sessionOf(req);
+      const body = req.body as { advance?: string; set?: string };
+      if (body.advance !== undefined) {
+        const ms = parseDuration(body.advance);
+        if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not an ISO 8601 duration such as PT15M`);
+        session.clock.advance(ms);
+      } else {
+        session.clock.set(Date.parse(body.set!));
+      }
+      return clock(session);
+    },
+    resetClock: (req) => {
+      const session = sessionOf(req);
+      session.clock.reset();
+      return clock(session);
+    },
+    getOutbox: (req) => ({
+      status: 200,
+      body: { messages: sessionOf(req).outbox.list({ api: apiParam(req), to: req.query.to as string | undefined }) },
+    }),
+    getRequests: (req) => {
+      const since = req.query.since as string | undefined;
+      return {
+        status: 200,
+        body: {
+          requests: sessions.journal.list({
+            session: sessionOf(req).name,
+            api: apiParam(req),
+            path: req.query.path as string | undefined,
+            status: req.query.status as number | undefined,
+            since: since === undefined ? undefined : Date.parse(since),
+          }),
+        },
+      };
+    },
+    clearRequests: (req) => {
+      sessions.journal.clear(sessionOf(req).name);
+      return { status: 204 };
+    },
+    getFaults: (req) => faults(sessionOf(req)),
+    addFault: (req) => {
+      const spec = req.body as FaultSpec;
+      if (spec.status === undefined && spec.delayMs === undefined && !spec.drop) {
+        throw new MockError('validation_failed', 400, 'A fault needs at least one of status, delayMs and drop');
+      }
+      if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
+      const session = sessionOf(req);
+      session.faults.add(spec);
+      return faults(session, 201);
+    },
+    clearFaults: (req) => {
+      sessionOf(req).faults.clear();
+      return { status: 204 };
+    },
+    getKeys: async () => {
+      const keys = [];
+      for (const engine of engines.values()) if (engine.runtime.publicJwks) keys.push(...(await engine.runtime.publicJwks()));
+      return { status: 200, body: { keys } };
+    },
+    getTokens: (req) => {
+      const api = apiParam(req);
+      const session = sessionOf(req);
+      const tokens = [...engines.values()]
+        .filter((engine) => api === undefined || engine.id === api)
+        .flatMap((engine) => {
+          const ctx = engine.context(session.name);
+          return new TokenBook(ctx.store, ctx.clock).live().map(({ token, record }) => ({
+            api: engine.id,
+            kind: record.kind,
+            subject: record.subject,
+            session: record.family,
+            issuedAt: new Date(record.issuedAt).toISOString(),
+            expiresAt: new Date(record.expiresAt).toISOString(),
+            token,
+          }));
+        });
+      return { status: 200, body: { tokens } };
+    },
+  };
+}
