@@ -6,6 +6,9 @@ import type { Sessions } from '../state/sessions';
 import { storePrefix } from '../state/sessions';
 import { toDiagnostics } from './ajv';
 import type { CompiledOperation, CompiledSpec, ResponseSpec } from './compile';
+import { Router, type RouteMatch } from './router';
+
+export type { RouteMatch } from './router';
 import { readCredentials } from './credentials';
 import { mediaTypeOf, parseBody, parseCookies } from './body';
 import type { ApiRuntime, MockRequest, MockResponse, OperationRequest, RequestContext } from './types';
@@ -19,17 +22,12 @@ export interface EngineOptions {
   faults?: boolean;
 }
 
-export type RouteMatch =
-  | { kind: 'operation'; op: CompiledOperation; pathParams: Record<string, string> }
-  | { kind: 'method-not-allowed'; allow: string[] }
-  | { kind: 'no-route' };
-
 /**
  * One API's request pipeline, free of any HTTP framework: route → credentials → body → validation
  * → behaviour (or spec example) → response check. Every outcome is a MockResponse; nothing throws.
  */
 export class ApiEngine {
-  private readonly byMethod = new Map<string, CompiledOperation[]>();
+  private readonly router: Router;
 
   constructor(
     readonly id: string,
@@ -39,22 +37,11 @@ export class ApiEngine {
     private readonly options: EngineOptions,
     private readonly logger: Logger,
   ) {
-    // Literal paths before templated ones, so `/users/token` wins over `/users/{id}`.
-    const ordered = [...spec.operations].sort((a, b) => a.paramNames.length - b.paramNames.length);
-    for (const op of ordered) {
-      const list = this.byMethod.get(op.method) ?? [];
-      list.push(op);
-      this.byMethod.set(op.method, list);
-    }
+    this.router = new Router(spec.operations);
   }
 
   match(method: string, path: string): RouteMatch {
-    for (const op of this.byMethod.get(method) ?? []) {
-      const m = op.regex.exec(path);
-      if (m) return { kind: 'operation', op, pathParams: pathParamsOf(op, m) };
-    }
-    const allow = this.spec.operations.filter((op) => op.regex.test(path)).map((op) => op.method);
-    return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'no-route' };
+    return this.router.match(method, path);
   }
 
   async handle(req: MockRequest, route: RouteMatch = this.match(req.method, req.path)): Promise<MockResponse> {
@@ -255,19 +242,6 @@ function paramDiagnostic(d: Diagnostic): Diagnostic {
   // `/query/x` → `query:x`
   const m = /^\/(path|query|header|cookie)\/([^/]+)(.*)$/.exec(d.path);
   return m ? { path: `${m[1]}:${m[2]}${m[3]}`, message: d.message } : d;
-}
-
-function pathParamsOf(op: CompiledOperation, m: RegExpExecArray): Record<string, string> {
-  const params: Record<string, string> = {};
-  op.paramNames.forEach((name, i) => {
-    const raw = m[i + 1] ?? '';
-    try {
-      params[name] = decodeURIComponent(raw);
-    } catch {
-      params[name] = raw;
-    }
-  });
-  return params;
 }
 
 function pickHeaders(req: MockRequest, names: string[]): Record<string, unknown> {
