@@ -24,7 +24,7 @@ export const BOB = {
   authPublicKeyHex: TEST_PUBLIC_KEY,
 };
 
-/** The fixture user whose private key is published in docs/readme-fib.md. */
+/** The fixture user whose private key is published in README.md (section fib). */
 export const DEV = {
   email: 'dev@wonderland.space',
   privateKey: '89ff288f2df4fa7a3396b92c469e73925b4c17df2c672c8b785f3a76dadf6134',
