@@ -1,63 +1,145 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: loads authdouble and reference servers with autocannon on 127.0.0.1 and prints
- * req/s, p50, p99 and ratios measured in the same run. Not a test: the machine is shared and noisy,
- * so only ratios within one run mean anything.
+ * `npm run bench`: loads authdouble and two references (a bare Express app, Prism's static mock of the
+ * same spec) with autocannon on 127.0.0.1, one after another in one run, and prints req/s, p50, p99,
+ * errors, the ratios the targets are about, the server's RSS after the loads and its start-up time.
+ * Not a test: the machine is shared and noisy, so only ratios within one run mean anything.
  *
- * Environment: BENCH_DURATION (seconds per load, default 10), BENCH_CONNECTIONS (default 50).
+ * Environment: BENCH_DURATION (seconds per load, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_OUT (write the markdown report there too, e.g. docs/benchmarks.md), BENCH_PIN=1 (pin the
+ * servers to core 0 and the load generator to core 1 with taskset).
  */
 const { spawn, spawnSync } = require('node:child_process');
+const { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
-const { mkdtempSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 
 const root = path.resolve(__dirname, '..');
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const FOO = { email: 'foo@bar.com', password: 'Secret123' };
 
-/**
- * BENCH_PIN=1 (with two or more cores and taskset): servers and the signing ceiling run pinned to
- * core 0 and the load generator to core 1. Unpinned is how users run it, and the default.
- */
-const pinned = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
-const onServerCore = (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
+const pinned =
+  process.env.BENCH_PIN === '1' &&
+  os.cpus().length >= 2 &&
+  spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const onServerCore = (command, args) => (pinned ? ['taskset', ['-c', '0', command, ...args]] : [command, args]);
 
-/** Fixtures for load: the same users, with the sign-in rate limit out of the way. */
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const SIGNINS = {
+  b2core: { path: '/b2core/api/v2/signin', body: { email: 'foo@bar.com', password: 'Secret123' } },
+  vault: {
+    path: '/vault/reg/auth/token',
+    body: { grant_type: 'password', username: 'user@example.com', password: 'A9#bL8@z', client_id: 'haequi3Aah8lie2r' },
+  },
+  fib: {
+    path: '/fib/auth/api/v1/authentication-management/session',
+    body: {
+      email: 'alice@wonderland.space',
+      signature:
+        '57e7115dfb9faa9add2d2ceb321c20db8c1e7f468d2ffc122793fa61e8ed61581580faaeae83a07fe857894bb33defd61c4ba099b981020146fe8d2be00e630a',
+      authPublicKeyHex: '7fbedb314a9b0c00caef967ac5cabb982ec45da828a0c58a9aafc854f32422ac',
+    },
+  },
+  sama: { path: '/sama/login', body: { organization_id: '680a2fae96cc69d78861f101', login: 'login_u1', password: 'u1_password', device_id: 'bench' } },
+  khe: { path: '/khe/v1.0/users/token', body: { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' } },
+};
+
+/** Fixtures for load: the default users, with b2core's sign-in rate limit out of the way. */
 function benchFixtures() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'authdouble-bench-'));
-  writeFileSync(
-    path.join(dir, 'b2core.yaml'),
-    [
-      'rateLimits:',
-      '  signIn: { limit: 1000000000, windowSeconds: 60, lockoutSeconds: 1 }',
-      'users:',
-      '  - { id: "1", email: foo@bar.com, password: Secret123 }',
-      '',
-    ].join('\n'),
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'authdouble-bench-fixtures-'));
+  const b2core = readFileSync(path.join(root, 'fixtures/b2core.yaml'), 'utf8').replace(
+    /signIn: +\{ limit: 5,/,
+    'signIn:  { limit: 1000000000,',
   );
+  if (!b2core.includes('1000000000')) throw new Error('could not lift the b2core sign-in limit in the bench fixtures');
+  writeFileSync(path.join(dir, 'b2core.yaml'), b2core);
   return dir;
 }
 
-/** Starts a child process that prints "listening on <url>", and resolves with the URL. */
-function startChild(args, env = {}) {
+/**
+ * The specs with one operation added to b2core that has no behaviour, only an example: authdouble
+ * serves it the way Prism serves everything, which makes the two comparable.
+ */
+function benchSpecs() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'authdouble-bench-specs-'));
+  for (const file of readdirSync(path.join(root, 'openapi'))) copyFileSync(path.join(root, 'openapi', file), path.join(dir, file));
+  const file = path.join(dir, 'b2core.yaml');
+  const spec = readFileSync(file, 'utf8').replace(
+    '\ncomponents:\n',
+    `
+  /api/v2/static-example:
+    get:
+      operationId: benchStaticExample
+      summary: Served from its example (bench only)
+      responses:
+        '200':
+          description: A fixed body.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Session'
+              example:
+                userId: '1'
+                email: foo@bar.com
+                expiresAt: '2022-01-01T10:00:00+00:00'
+components:
+`,
+  );
+  writeFileSync(file, spec);
+  return dir;
+}
+
+/** Starts a child process that prints a URL once it listens; resolves with it. */
+function startChild(command, args, pattern, timeoutMs = 30000) {
   return new Promise((resolve, reject) => {
-    const [command, argv] = onServerCore(args);
-    const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [cmd, argv] = onServerCore(command, args);
+    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 15000);
-    child.stdout.on('data', (d) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} did not start:\n${out}`));
+    }, timeoutMs);
+    const onData = (d) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = pattern.exec(out.replace(/\u001b\[[0-9;]*m/g, ''));
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1], child, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
+        resolve({
+          url: m[1],
+          child,
+          rssMb: () => rssMb(child.pid),
+          stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+        });
       }
-    });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`)));
   });
+}
+
+/** Resident memory of a process (and, under taskset, of its child), in MB, from /proc. */
+function rssMb(pid) {
+  const read = (p) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = read(pid);
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += read(child);
+  } catch {
+    // no children file: fine
+  }
+  return total;
 }
 
 function load(title, options) {
@@ -75,73 +157,169 @@ function load(title, options) {
   });
 }
 
-/** Pairs of sign-in tokens signed per second by scripts/bench/sign-ceiling.js, on the servers' core. */
-function signingCeiling(seconds, concurrency) {
-  const [command, argv] = onServerCore(['scripts/bench/sign-ceiling.js', String(seconds), String(concurrency)]);
+/** Pairs of tokens the API's own signer makes per second with nothing else to do. */
+function signingCeiling(api, seconds, concurrency, mode = '') {
+  const [command, argv] = onServerCore(process.execPath, ['scripts/bench/sign-ceiling.js', api, String(seconds), String(concurrency), mode]);
   const result = spawnSync(command, argv, { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`sign-ceiling failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`sign-ceiling ${api} failed: ${result.stderr}`);
   return Number(result.stdout.trim());
 }
 
-async function json(url, init) {
-  const res = await fetch(url, init);
-  return res.json();
+/** Milliseconds from spawning the CLI to a successful sign-in on every API (200; 201 for khe). */
+async function startupTime() {
+  const started = process.hrtime.bigint();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', String(port), '--log-level', 'silent'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+  const pending = new Set(Object.keys(SIGNINS));
+  const deadline = Date.now() + 20000;
+  try {
+    while (pending.size > 0 && Date.now() < deadline) {
+      await Promise.all(
+        [...pending].map(async (api) => {
+          try {
+            const res = await fetch(`http://127.0.0.1:${port}${SIGNINS[api].path}`, {
+              method: 'POST',
+              headers: JSON_HEADERS,
+              body: JSON.stringify(SIGNINS[api].body),
+            });
+            await res.arrayBuffer();
+            if (res.status === 200 || res.status === 201) pending.delete(api); // khe signs in with 201
+          } catch {
+            // not listening yet
+          }
+        }),
+      );
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    if (pending.size > 0) throw new Error(`no 200 from ${[...pending].join(', ')} within 20 s`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  } finally {
+    child.kill('SIGTERM');
+  }
 }
 
-function row(cells) {
-  return `| ${cells.join(' | ')} |`;
-}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
+const row = (cells) => `| ${cells.join(' | ')} |`;
 
 async function main() {
-  process.stdout.write(
-    `authdouble bench: ${duration}s per load, ${connections} connections, node ${process.version}, ` +
-      `${pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (taskset or a 2nd core missing)'}\n\n`,
+  const startedAt = new Date().toISOString();
+  const header =
+    `${duration} s per load, ${connections} connections, node ${process.version}, ${os.cpus().length} cores, ` +
+    `${pinned ? 'servers pinned to core 0 and the load generator to core 1' : 'no CPU pinning'}`;
+  process.stdout.write(`authdouble bench: ${header}\n`);
+
+  const startups = [];
+  for (let i = 0; i < 3; i++) startups.push(await startupTime());
+  process.stdout.write(`start-up to a 200 from all five APIs: ${startups.map((s) => s.toFixed(0)).join(', ')} ms\n`);
+
+  const specs = benchSpecs();
+  const ours = await startChild(
+    process.execPath,
+    ['dist/cli/main.js', 'serve', '--port', '0', '--log-level', 'silent', '--fixtures', benchFixtures()],
+    /listening on (http:\/\/\S+)/,
   );
-  const ours = await startChild(['dist/cli/main.js', 'serve', '--port', '0', '--log-level', 'silent', '--fixtures', benchFixtures()]);
-  const bare = await startChild(['scripts/bench/bare-express.js']);
-  const results = [];
+  // The bench's extra operation is in the bench specs; a second server serves them (b2core only).
+  const oursStatic = await startChild(
+    process.execPath,
+    ['dist/cli/main.js', 'serve', '--port', '0', '--log-level', 'silent', '--api', 'b2core', '--specs', specs],
+    /listening on (http:\/\/\S+)/,
+  );
+  const bare = await startChild(process.execPath, ['scripts/bench/bare-express.js'], /listening on (http:\/\/\S+)/);
+  const prism = await startChild(
+    path.join(root, 'node_modules/.bin/prism'),
+    ['mock', '-h', '127.0.0.1', '-p', String(30000 + Math.floor(Math.random() * 20000)), path.join(specs, 'b2core.yaml')],
+    /Prism is listening on (http:\/\/\S+)/,
+  );
+
+  const results = {};
+  let oursRss = 0;
   try {
-    const base = `${ours.url}/b2core/api/v2`;
-    const pair = await json(`${base}/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(FOO) });
-    const token = pair.accessToken.token;
-
-    results.push(await load('bare Express, fixed JSON', { url: `${bare.url}/api/v2/session` }));
-    results.push(
-      await load('b2core GET /session (token check + validation)', {
-        url: `${base}/session`,
-        headers: { authorization: `Bearer ${token}` },
-      }),
-    );
-    results.push(
-      await load('b2core POST /signin, no 2FA (2 RS256 JWTs)', {
-        url: `${base}/signin`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(FOO),
-      }),
-    );
+    const pair = await (await fetch(`${ours.url}${SIGNINS.b2core.path}`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(SIGNINS.b2core.body) })).json();
+    const post = (api) => ({ url: `${ours.url}${SIGNINS[api].path}`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(SIGNINS[api].body) });
+    const step = async (key, title, options) => {
+      results[key] = await load(title, options);
+      process.stdout.write(`  ${title}: ${results[key].rps.toFixed(0)} req/s\n`);
+    };
+    await step('bare', 'bare Express, fixed JSON', { url: `${bare.url}/api/v2/session` });
+    await step('prism', 'Prism 5.14 static mock, b2core example operation', { url: `${prism.url}/api/v2/static-example` });
+    await step('static', 'authdouble, b2core example operation (no behaviour)', { url: `${oursStatic.url}/api/v2/static-example` });
+    await step('auth', 'authdouble, b2core GET /session (token check + validation)', {
+      url: `${ours.url}/b2core/api/v2/session`,
+      headers: { authorization: `Bearer ${pair.accessToken.token}` },
+    });
+    await step('b2core', 'authdouble, b2core sign-in, no 2FA (2 RS256 JWTs)', post('b2core'));
+    await step('vault', 'authdouble, vault password grant (2 RS256 JWTs)', post('vault'));
+    await step('fib', 'authdouble, fib sign-in (Ed25519 verify + 2 EdDSA JWTs)', post('fib'));
+    oursRss = ours.rssMb();
   } finally {
-    await ours.stop();
-    await bare.stop();
+    await Promise.all([ours.stop(), oursStatic.stop(), bare.stop(), prism.stop()]);
   }
-  const serialCeiling = signingCeiling(Math.min(duration, 5), 1);
-  const ceiling = signingCeiling(Math.min(duration, 5), connections);
 
-  const [bareResult, auth, signin] = results;
-  const lines = [
+  const ceilingSeconds = Math.min(duration, 5);
+  const ceilings = {};
+  for (const api of ['b2core', 'vault', 'fib']) {
+    ceilings[api] = { serial: signingCeiling(api, ceilingSeconds, 1), parallel: signingCeiling(api, ceilingSeconds, connections) };
+  }
+  // fib's crypto is cheap next to HTTP itself, so also model its best case: bare Express's cost per
+  // request plus the verify and the two signatures, one after the other on one core.
+  const fibCrypto = signingCeiling('fib', ceilingSeconds, 1, 'verify');
+  const fibModel = 1 / (1 / results.bare.rps + 1 / fibCrypto);
+
+  const r = results;
+  const table = [
     row(['load', 'req/s', 'p50 ms', 'p99 ms', 'errors']),
     row(['---', '---:', '---:', '---:', '---:']),
-    ...results.map((r) => row([r.title, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors)])),
-    row(['RS256 signing loop, one pair at a time (sign-in ceiling)', serialCeiling.toFixed(0), '', '', '']),
-    row([`RS256 signing, ${connections} pairs in flight (both cores, no HTTP)`, ceiling.toFixed(0), '', '', '']),
+    ...Object.values(r).map((x) => row([x.title, x.rps.toFixed(0), String(x.p50), String(x.p99), String(x.errors)])),
   ];
-  const ratio = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
-  const verdicts = [
-    `authenticated request / bare Express: ${ratio(auth.rps, bareResult.rps)} (target >= 80%)`,
-    `sign-in / signing loop: ${ratio(signin.rps, serialCeiling)} (target >= 90%)`,
-    `sign-in / signing with ${connections} in flight: ${ratio(signin.rps, ceiling)} (for reference: no HTTP, no load generator)`,
+  const ceilingTable = [
+    row(['signing alone (pairs of tokens per second)', 'one pair at a time', `${connections} pairs in flight`]),
+    row(['---', '---:', '---:']),
+    ...Object.entries(ceilings).map(([api, c]) => row([api, c.serial.toFixed(0), c.parallel.toFixed(0)])),
+    row(['fib, with the Ed25519 verify of the sign-in', fibCrypto.toFixed(0), '']),
   ];
-  process.stdout.write(`${lines.join('\n')}\n\n${verdicts.join('\n')}\n`);
+  const targets = [
+    ['static example vs Prism', `${(r.static.rps / r.prism.rps).toFixed(1)}x`, '>= 2x', r.static.rps >= 2 * r.prism.rps],
+    ['authenticated request vs bare Express', pct(r.auth.rps, r.bare.rps), '>= 80%', r.auth.rps >= 0.8 * r.bare.rps],
+    ...['b2core', 'vault', 'fib'].map((api) => [
+      `${api} sign-in vs its signing loop (one pair at a time)`,
+      pct(r[api].rps, ceilings[api].serial),
+      '>= 90%',
+      r[api].rps >= 0.9 * ceilings[api].serial,
+    ]),
+    ...['auth', 'b2core', 'vault', 'fib'].map((key) => [
+      `p99 of ${key === 'auth' ? 'the authenticated request' : `${key} sign-in`} vs bare Express`,
+      `${r[key].p99} vs ${r.bare.p99} ms`,
+      '<= 2x, authenticated request only',
+      key === 'auth' ? r[key].p99 <= 2 * r.bare.p99 : null,
+    ]),
+    ['fib sign-in vs bare Express + its crypto (verify + 2 signs) on one core', pct(r.fib.rps, fibModel), '(info)', null],
+    ['start-up to a 200 from all five APIs (median of 3)', `${median(startups).toFixed(0)} ms`, '<= 500 ms', median(startups) <= 500],
+    ['RSS of the server after the loads', `${oursRss.toFixed(0)} MB`, '< 150 MB', oursRss < 150],
+  ];
+  const targetTable = [
+    row(['target', 'measured', 'goal', 'met']),
+    row(['---', '---:', '---', '---']),
+    ...targets.map(([name, measured, goal, met]) => row([name, measured, goal, met === null ? '(info)' : met ? 'yes' : 'NO'])),
+  ];
+  const report = [
+    '# Benchmarks',
+    '',
+    `Measured ${startedAt} with \`npm run bench\` (${header}).`,
+    'Every figure below comes from that one run; the machine is shared, so compare ratios, not absolutes.',
+    '',
+    ...table,
+    '',
+    ...ceilingTable,
+    '',
+    ...targetTable,
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${report}\n`);
+  if (process.env.BENCH_OUT) writeFileSync(path.resolve(root, process.env.BENCH_OUT), report);
 }
 
 main().catch((err) => {

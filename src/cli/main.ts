@@ -42,6 +42,7 @@ interface ServeFlags {
   host: string;
   api?: string[];
   fixtures?: string;
+  specs?: string;
   strict: boolean;
   bodyLimit?: number;
   logLevel: LogLevel;
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
       parseApis,
     )
     .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
+    .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones')
     .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
     .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
     .addOption(
@@ -92,6 +94,7 @@ export function buildProgram(): Command {
         apis: flags.api ?? [],
         root: flags.api?.length === 1,
         fixturesDir: flags.fixtures,
+        specDir: flags.specs,
         strict: flags.strict,
         bodyLimit: flags.bodyLimit,
         logLevel: flags.logLevel,

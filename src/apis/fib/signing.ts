@@ -23,9 +23,20 @@ export function hexBytes(text: string, bytes: number): Buffer | undefined {
   return text.length === bytes * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
 }
 
+/** Key objects of public keys already seen: importing one costs more than verifying with it. */
+const publicKeys = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE = 1024;
+
 /** A public key object for 32 raw Ed25519 bytes. */
 export function ed25519PublicKey(raw: Buffer): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  const x = raw.toString('base64url');
+  let key = publicKeys.get(x);
+  if (!key) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE) publicKeys.clear();
+    publicKeys.set(x, key);
+  }
+  return key;
 }
 
 /** Whether `signature` (64 bytes) signs `email` under `publicKey` (32 bytes). */

@@ -23,9 +23,17 @@ export type TokenCheck<Data> =
 /** Expired tokens are remembered this long, so a client is told "expired" rather than "unknown". */
 const EXPIRED_GRACE_MS = 60 * 60 * 1000;
 
+/**
+ * At most this many sessions live per subject (user) and API; starting one more ends the oldest, as
+ * many real services do. It also bounds memory when one account signs in without end (a load test).
+ */
+export const MAX_FAMILIES_PER_SUBJECT = 100;
+
 interface Family {
   subject: string;
   expiresAt: number;
+  /** Tokens issued in the family (some may be gone already: used, or expired). */
+  tokens: string[];
 }
 
 export class TokenBook<Data = unknown> {
@@ -37,7 +45,12 @@ export class TokenBook<Data = unknown> {
   /** Starts a session for `subject` that lives at most `ttlMs` unless extended by `issue`. */
   startFamily(subject: string, ttlMs: number): string {
     const family = randomUUID();
-    this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs }, ttlMs);
+    this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs, tokens: [] }, ttlMs);
+    const index = `subject:${subject}`;
+    const families = (this.store.get<string[]>(index) ?? []).filter((f) => this.familyAlive(f));
+    while (families.length >= MAX_FAMILIES_PER_SUBJECT) this.endFamily(families.shift()!);
+    families.push(family);
+    this.store.set(index, families, ttlMs);
     return family;
   }
 
@@ -52,8 +65,12 @@ export class TokenBook<Data = unknown> {
     const ttl = full.expiresAt - now;
     this.store.set(`token:${token}`, full, ttl + EXPIRED_GRACE_MS);
     const family = this.store.get<Family>(`family:${full.family}`);
-    if (family && family.expiresAt < full.expiresAt) {
-      this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt: full.expiresAt }, ttl);
+    if (family) {
+      // Forget tokens that are gone, so a long chain of refreshes does not grow the list.
+      const tokens = family.tokens.filter((t) => this.store.get(`token:${t}`) !== undefined);
+      tokens.push(token);
+      const expiresAt = Math.max(family.expiresAt, full.expiresAt);
+      this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt, tokens }, expiresAt - now);
     }
     return full;
   }
@@ -74,9 +91,10 @@ export class TokenBook<Data = unknown> {
     return result;
   }
 
-  /** Ends a session: every token of the family is dead from now on. */
+  /** Ends a session: every token of the family is dead, and forgotten, from now on. */
   endFamily(family: string): void {
-    this.store.delete(`family:${family}`);
+    const ended = this.store.take<Family>(`family:${family}`);
+    for (const token of ended?.tokens ?? []) this.store.delete(`token:${token}`);
   }
 
   /** Live tokens, for inspection. */
