@@ -102,6 +102,7 @@ function startChild(command, args, pattern, timeoutMs = 30000) {
     }, timeoutMs);
     const onData = (d) => {
       out += d;
+      // eslint-disable-next-line no-control-regex -- strip Prism's colours
       const m = pattern.exec(out.replace(/\u001b\[[0-9;]*m/g, ''));
       if (m) {
         clearTimeout(timer);
