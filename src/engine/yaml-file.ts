@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { StartupError } from '../errors';
+import { packageRoot } from '../paths';
 
 /** A parsed YAML (or JSON) file that can say where a JSON pointer into it sits. */
 export interface YamlFile {
@@ -11,6 +13,16 @@ export interface YamlFile {
 }
 
 export function readYamlFile(file: string, what: string): YamlFile {
+  const cached = readCache(file);
+  if (cached !== undefined) {
+    // Positions are only needed for error messages: parse the YAML then, not now.
+    let parsed: YamlFile | undefined;
+    return { file, data: cached, locate: (pointer) => (parsed ??= parseYamlFile(file, what)).locate(pointer) };
+  }
+  return parseYamlFile(file, what);
+}
+
+function parseYamlFile(file: string, what: string): YamlFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -28,6 +40,30 @@ export function readYamlFile(file: string, what: string): YamlFile {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   return { file, data, locate: (pointer) => locate(doc, lineCounter, file, pointer) };
+}
+
+/**
+ * The package's own YAML files (specs, default fixtures) are parsed once at build time into
+ * dist/yaml-cache (scripts/cache-yaml.js): parsing YAML is the slowest part of start-up. A cache entry
+ * counts only while the file's size and modification time are those it was made from.
+ */
+export const yamlCacheDir = path.join(packageRoot, 'dist', 'yaml-cache');
+
+export function yamlCacheFile(file: string): string | undefined {
+  const relative = path.relative(packageRoot, path.resolve(file));
+  return relative.startsWith('..') || path.isAbsolute(relative) ? undefined : path.join(yamlCacheDir, `${relative}.json`);
+}
+
+function readCache(file: string): unknown {
+  const cacheFile = yamlCacheFile(file);
+  if (!cacheFile) return undefined;
+  try {
+    const stat = statSync(file);
+    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { size: number; mtimeMs: number; data: unknown };
+    return entry.size === stat.size && entry.mtimeMs === stat.mtimeMs ? entry.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function locate(doc: Document, lines: LineCounter, file: string, pointer: string): string {
