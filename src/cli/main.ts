@@ -7,6 +7,7 @@ import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
 import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
+import { addVerifyCommand } from './verify';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
 export const EXIT_USAGE = 2;
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
       process.once('SIGTERM', stop);
     });
   addFibSignCommand(program);
+  addVerifyCommand(program);
   return program;
 }
 

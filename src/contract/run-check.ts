@@ -1,0 +1,289 @@
+import type { ControlClient } from '../control/client';
+import type { SpecChecker } from '../engine/spec-checker';
+import type { CheckResult } from '../report';
+import { ActionFailed, actionNamed, type ActionContext } from './actions';
+import { nonconformance } from './conformance';
+import type { ActionStep, AssertStep, Expectation, RequestStep, Requirement, StepSpec } from './flow-types';
+import { CheckHttp, TargetUnreachable, type HttpExchange } from './http-client';
+import type { LoadedCheck } from './load-flows';
+import { describe, mismatch } from './match';
+import { interpolate, interpolateText, MissingValue, pick, type Scope } from './template';
+
+/** Everything a check runs with: the target, its spec, the accounts, and what the run may use. */
+export interface RunContext {
+  api: string;
+  /** The API's base URL, without a trailing slash. */
+  base: string;
+  checker: SpecChecker;
+  /** A few random characters naming this run (its sessions, sign-up e-mails, device ids). */
+  runId: string;
+  /** `accounts`, `fixture` and `run`, for placeholders. */
+  scope: Scope;
+  /** The target's control API (default session), when it offers one. */
+  control?: ControlClient;
+  /** Prefix of the state session each check gets on an authdouble target. */
+  sessionPrefix: string;
+  otpCommand?: string;
+  destructive: boolean;
+  timeoutMs: number;
+}
+
+/** A check ends early: failed (the step said why) or skipped (it cannot run here). */
+class Stop extends Error {
+  constructor(
+    readonly result: Omit<CheckResult, 'id' | 'title' | 'durationMs'>,
+  ) {
+    super(result.reason);
+  }
+}
+
+/** Why a check cannot run against this target and these options, or undefined when it can. */
+export function skipReason(check: LoadedCheck, ctx: RunContext): string | undefined {
+  const needs = new Set<Requirement>(check.spec.requires ?? []);
+  if (check.spec.kind === 'destructive') needs.add('destructive');
+  if (needs.has('destructive') && !ctx.destructive) return 'destructive (locks test accounts or moves the clock): run with --destructive';
+  if (needs.has('clock') && !ctx.control) return `the target offers no clock control (no control API at ${origin(ctx.base)}/__admin), so expiry cannot be reached without waiting`;
+  if (needs.has('control') && !ctx.control) return `needs the control API at ${origin(ctx.base)}/__admin, which the target does not answer`;
+  if (needs.has('otp') && !ctx.control && !ctx.otpCommand) {
+    return `no way to read the 2FA code: the target has no control API (outbox) and no --otp-command was given`;
+  }
+  return undefined;
+}
+
+/** Runs one check, step by step, and says how it went. Never throws. */
+export async function runCheck(check: LoadedCheck, index: number, ctx: RunContext): Promise<CheckResult> {
+  const started = performance.now();
+  const done = (result: Omit<CheckResult, 'id' | 'title' | 'durationMs'>): CheckResult => ({
+    id: check.id,
+    title: check.spec.title,
+    durationMs: performance.now() - started,
+    ...result,
+  });
+  const skip = skipReason(check, ctx);
+  if (skip) return done({ status: 'skipped', reason: skip });
+
+  const unique = `${ctx.runId}-${index}`;
+  const session = ctx.control ? `${ctx.sessionPrefix}-${index}` : undefined;
+  const http = new CheckHttp({ base: ctx.base, timeoutMs: ctx.timeoutMs, session });
+  const actionContext: ActionContext = {
+    api: ctx.api,
+    base: ctx.base,
+    session,
+    control: session ? ctx.control?.session(session) : undefined,
+    otpCommand: ctx.otpCommand,
+    timeoutMs: ctx.timeoutMs,
+  };
+  const vars: Scope = {};
+  const scope = (): Scope => ({
+    ...ctx.scope,
+    check: { unique, device: `verify-${unique}`, email: `verify-${unique}@example.com` },
+    ...vars,
+  });
+
+  try {
+    for (const [i, step] of check.spec.steps.entries()) {
+      const label = `step ${i + 1}${step.name ? ` (${step.name})` : ''}`;
+      try {
+        if ('request' in step) await runRequest(step, label, http, ctx, scope, vars);
+        else if ('do' in step) await runAction(step, label, actionContext, scope, vars);
+        else runAssert(step, label, scope());
+      } catch (err) {
+        throw asStop(err, label, step);
+      }
+    }
+    return done({ status: 'passed' });
+  } catch (err) {
+    if (err instanceof Stop) return done(err.result);
+    return done({ status: 'failed', reason: `verify itself failed: ${(err as Error).message}` });
+  }
+}
+
+async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx: RunContext, scope: () => Scope, vars: Scope): Promise<void> {
+  const times = step.repeat === undefined ? 1 : Number(interpolate(step.repeat, scope()));
+  if (!Number.isInteger(times) || times < 1 || times > 100) throw fail(`${label}: repeat must be a whole number from 1 to 100, not ${describe(step.repeat)}`);
+  const [method = 'GET', rawPath = '/'] = step.request.split(' ');
+  for (let n = 1; n <= times; n++) {
+    const s = scope();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(step.headers ?? {})) headers[k.toLowerCase()] = interpolateText(v, s);
+    if (step.bearer !== undefined) headers.authorization = `Bearer ${interpolateText(step.bearer, s)}`;
+    if (step.basic) {
+      const pair = `${interpolateText(step.basic.user, s)}:${interpolateText(step.basic.password, s)}`;
+      headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+    }
+    let body: string | undefined;
+    if (step.json !== undefined) {
+      body = JSON.stringify(interpolate(step.json, s));
+      headers['content-type'] ??= 'application/json';
+    } else if (step.form !== undefined) {
+      const form = interpolate(step.form, s) as Record<string, unknown>;
+      body = new URLSearchParams(Object.entries(form).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (step.raw !== undefined) {
+      body = interpolateText(step.raw, s);
+    }
+    if (step.contentType) headers['content-type'] = step.contentType;
+    const path = interpolateText(rawPath, s);
+    const requestLine = `${method} ${path}${times > 1 ? ` (${n} of ${times})` : ''} — ${label}`;
+
+    const exchange = await http.send({ method, path, headers, body, useJar: step.cookies !== false });
+
+    const broken = nonconformance(ctx.checker, exchange);
+    if (broken) {
+      throw new Stop({
+        status: 'failed',
+        reason: `${step.fail ? `${step.fail}; and ` : ''}the response breaks the spec: ${broken.problems.join('; ')}`,
+        request: requestLine,
+        expected: broken.operationId ? `a response documented for ${broken.operationId} (${broken.documented.join(', ')})` : 'an operation of the spec',
+        actual: summarize(exchange),
+        schemaPath: broken.schemaPath,
+      });
+    }
+    const problem = expectationProblem(step.expect, exchange, s);
+    if (problem) {
+      throw new Stop({
+        status: 'failed',
+        reason: step.fail ? `${step.fail} (${problem})` : problem,
+        request: requestLine,
+        expected: describeExpectation(step.expect, s),
+        actual: summarize(exchange),
+      });
+    }
+    save(step.save, responseView(exchange, http), vars, label, exchange);
+  }
+}
+
+async function runAction(step: ActionStep, label: string, ctx: ActionContext, scope: () => Scope, vars: Scope): Promise<void> {
+  const action = actionNamed(step.do);
+  if (!action) throw fail(`${label}: there is no action "${step.do}"`);
+  const args = interpolate(step.with ?? {}, scope()) as Record<string, unknown>;
+  const body = await action(args, ctx);
+  if (step.expect?.body !== undefined) {
+    const expected = interpolate(step.expect.body, scope());
+    const problem = mismatch(expected, body, 'body');
+    if (problem) {
+      throw new Stop({
+        status: 'failed',
+        reason: step.fail ? `${step.fail} (${problem})` : problem,
+        request: `${step.do} ${describe(args)} — ${label}`,
+        expected: describe(expected, 300),
+        actual: describe(body, 300),
+      });
+    }
+  }
+  save(step.save, { body }, vars, label);
+}
+
+function runAssert(step: AssertStep, label: string, scope: Scope): void {
+  const [kind, pair] = Object.entries(step.assert)[0] as ['differ' | 'equal', [unknown, unknown]];
+  const [a, b] = interpolate(pair, scope) as [unknown, unknown];
+  const same = mismatch(a, b) === undefined;
+  if (same !== (kind === 'equal')) {
+    throw new Stop({
+      status: 'failed',
+      reason: step.fail,
+      request: `the values of earlier steps — ${label}`,
+      expected: kind === 'equal' ? `the same value twice` : 'two different values',
+      actual: `${describe(a)} and ${describe(b)}`,
+    });
+  }
+}
+
+/** What `save` and expectations read from a response. */
+function responseView(exchange: HttpExchange, http: CheckHttp): Record<string, unknown> {
+  return { status: exchange.status, body: exchange.json ?? exchange.text, header: exchange.headers, cookie: http.jar.toJSON() };
+}
+
+function save(spec: Record<string, string> | undefined, view: Record<string, unknown>, vars: Scope, label: string, exchange?: HttpExchange): void {
+  for (const [name, path] of Object.entries(spec ?? {})) {
+    const value = pick(view, path);
+    if (value === undefined) {
+      throw new Stop({
+        status: 'failed',
+        reason: `${label}: the ${exchange ? 'response' : 'result'} has no ${path}, which later steps need`,
+        request: exchange ? `${exchange.method} ${exchange.path} — ${label}` : label,
+        expected: `a value at ${path}`,
+        actual: exchange ? summarize(exchange) : describe(view.body, 300),
+      });
+    }
+    vars[name] = value;
+  }
+}
+
+function expectationProblem(expect: Expectation | undefined, exchange: HttpExchange, scope: Scope): string | undefined {
+  if (!expect) return undefined;
+  if (expect.status !== undefined) {
+    const allowed = Array.isArray(expect.status) ? expect.status : [expect.status];
+    if (!allowed.includes(exchange.status)) return `expected status ${allowed.join(' or ')}, got ${exchange.status}`;
+  }
+  if (expect.body !== undefined) {
+    if (exchange.json === undefined) return `expected a JSON body, got ${exchange.contentType ?? 'no content type'} ${describe(exchange.text)}`;
+    const problem = mismatch(interpolate(expect.body, scope), exchange.json, 'body');
+    if (problem) return problem;
+  }
+  if (expect.text !== undefined) {
+    const problem = mismatch(interpolate(expect.text, scope), exchange.text, 'the text body');
+    if (problem) return problem;
+  }
+  for (const [name, value] of Object.entries(expect.headers ?? {})) {
+    const lower = name.toLowerCase();
+    const actual = Object.hasOwn(exchange.headers, lower) ? exchange.headers[lower] : undefined;
+    const problem = mismatch(interpolate(value, scope), actual, `header ${lower}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function describeExpectation(expect: Expectation | undefined, scope: Scope): string {
+  if (!expect) return 'a documented response';
+  const parts: string[] = [];
+  if (expect.status !== undefined) parts.push(`status ${Array.isArray(expect.status) ? expect.status.join(' or ') : expect.status}`);
+  if (expect.body !== undefined) parts.push(`body with ${describe(safeInterpolate(expect.body, scope), 300)}`);
+  if (expect.text !== undefined) parts.push(`text ${describe(safeInterpolate(expect.text, scope))}`);
+  if (expect.headers) parts.push(`headers ${describe(safeInterpolate(expect.headers, scope), 200)}`);
+  return parts.join(', ');
+}
+
+function safeInterpolate(value: unknown, scope: Scope): unknown {
+  try {
+    return interpolate(value, scope);
+  } catch {
+    return value;
+  }
+}
+
+/** `401 application/json {"code":"invalid_token",...}`: an answer in one line. */
+function summarize(exchange: HttpExchange): string {
+  const type = exchange.contentType ? ` ${exchange.contentType}` : '';
+  const body = exchange.text === '' ? ' (no body)' : ` ${exchange.text.length > 300 ? `${exchange.text.slice(0, 299)}…` : exchange.text}`;
+  return `${exchange.status}${type}${body}`;
+}
+
+function fail(reason: string): Stop {
+  return new Stop({ status: 'failed', reason });
+}
+
+function asStop(err: unknown, label: string, step: StepSpec): Stop {
+  if (err instanceof Stop) return err;
+  if (err instanceof MissingValue) {
+    if (err.path.startsWith('accounts.') || err.path.startsWith('fixture.')) {
+      const account = err.path.split('.')[1] ?? '';
+      return new Stop({
+        status: 'skipped',
+        reason: `the fixture gives no ${err.path} (add the account "${account}" under contract.accounts in --fixtures)`,
+      });
+    }
+    return fail(`${label} needs \${${err.path}}, which no earlier step saved`);
+  }
+  if (err instanceof TargetUnreachable) return new Stop({ status: 'failed', reason: `the target did not answer: ${err.message}`, request: label });
+  if (err instanceof ActionFailed) return new Stop({ status: 'failed', reason: `${step.fail ? `${step.fail}: ` : ''}${err.message}`, request: label });
+  return fail(`${label}: ${(err as Error).message}`);
+}
+
+function origin(base: string): string {
+  try {
+    return new URL(base).origin;
+  } catch {
+    return base;
+  }
+}
