@@ -41,7 +41,7 @@ class Stop extends Error {
 export function skipReason(check: LoadedCheck, ctx: RunContext): string | undefined {
   const needs = new Set<Requirement>(check.spec.requires ?? []);
   if (check.spec.kind === 'destructive') needs.add('destructive');
-  if (needs.has('destructive') && !ctx.destructive) return 'destructive (locks test accounts or moves the clock): run with --destructive';
+  if (needs.has('destructive') && !ctx.destructive) return 'needs --destructive (it locks test accounts or moves the clock)';
   if (needs.has('clock') && !ctx.control) return `the target offers no clock control (no control API at ${origin(ctx.base)}/__admin), so expiry cannot be reached without waiting`;
   if (needs.has('control') && !ctx.control) return `needs the control API at ${origin(ctx.base)}/__admin, which the target does not answer`;
   if (needs.has('otp') && !ctx.control && !ctx.otpCommand) {
