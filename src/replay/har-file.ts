@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
+import { LineCounter, parseDocument } from 'yaml';
 import addFormats from 'ajv-formats';
 import { StartupError } from '../errors';
 import { toDiagnostics } from '../engine/ajv';
@@ -168,7 +169,12 @@ function jsonErrorPlace(file: string, text: string, err: Error): string {
   const lineCol = /line (\d+) column (\d+)/.exec(err.message);
   if (lineCol) return `${file}:${lineCol[1]}:${lineCol[2]}`;
   const position = /position (\d+)/.exec(err.message);
-  if (!position) return file;
+  if (!position) {
+    // Node 20 does not always say where: the YAML parser (JSON is YAML) does.
+    const lines = new LineCounter();
+    const where = parseDocument(text, { lineCounter: lines }).errors[0]?.linePos?.[0];
+    return where ? `${file}:${where.line}:${where.col}` : file;
+  }
   const before = text.slice(0, Number(position[1]));
   const line = before.split('\n').length;
   const col = before.length - before.lastIndexOf('\n');
