@@ -35,8 +35,8 @@ export function loadChecks(api: string, extraDirs: string[] = [], builtInDir = d
   const files = [path.join(builtInDir, `${api}.yaml`), ...extraDirs.flatMap(yamlFilesIn)];
   const checks: LoadedCheck[] = [];
   const seen = new Map<string, string>();
+  if (!existsSync(files[0]!)) throw new StartupError(`${files[0]}: the shipped flows of ${api} are missing (is the package complete?)`);
   for (const file of files) {
-    if (file.startsWith(builtInDir) && !existsSync(file)) continue;
     const yaml = readYamlFile(file, 'the flow file');
     const flow = validate(yaml);
     if (flow.api !== api) continue;

@@ -57,7 +57,11 @@ function operatorMismatch(op: Record<string, unknown>, actual: unknown, where: s
     if (typeof actual !== 'string') return `${at(where)} is ${describe(actual)}, expected a string matching /${String(op.$match)}/`;
     return new RegExp(String(op.$match)).test(actual) ? undefined : `${at(where)} is ${describe(actual)}, expected to match /${String(op.$match)}/`;
   }
-  if ('$type' in op) return typeOf(actual) === op.$type || (op.$type === 'number' && typeOf(actual) === 'integer') ? undefined : `${at(where)} is ${describe(actual)}, expected a ${String(op.$type)}`;
+  if ('$type' in op) {
+    const type = String(op.$type);
+    if (typeOf(actual) === type || (type === 'number' && typeOf(actual) === 'integer')) return undefined;
+    return `${at(where)} is ${describe(actual)}, expected ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+  }
   return mismatch(op.$not, actual, where) === undefined ? `${at(where)} is ${describe(actual)}, expected anything else` : undefined;
 }
 
