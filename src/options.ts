@@ -25,6 +25,10 @@ export interface ServerOptions {
   admin: boolean;
   /** When set, the control API needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string;
+  /** Keep the state (sign-ups, tokens, revocations, outboxes, clocks) in this file across restarts. */
+  stateFile?: string;
+  /** How often the state file is saved while the state changes, in milliseconds. */
+  stateSaveIntervalMs: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -39,6 +43,8 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   logLevel: 'info',
   admin: true,
   adminToken: undefined,
+  stateFile: undefined,
+  stateSaveIntervalMs: 5000,
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
@@ -57,6 +63,10 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (options.root && options.apis.length !== 1) {
     throw new StartupError('serving at the root needs exactly one API');
   }
+  if (!Number.isInteger(options.stateSaveIntervalMs) || options.stateSaveIntervalMs < 100) {
+    throw new StartupError(`stateSaveIntervalMs must be a whole number of milliseconds, at least 100, got ${String(options.stateSaveIntervalMs)}`);
+  }
+  if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.adminToken !== undefined && options.adminToken.length < 8) {
     throw new StartupError('the admin token must be at least 8 characters');
   }

@@ -1,45 +1,84 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import type { ServerOptions } from './options';
+import { StateFile } from './state/persist';
 
 export interface RunningServer extends MockApp {
   server: Server;
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Stops accepting, closes WebSockets, lets in-flight requests finish, then closes idle connections. */
+  /** The state file kept with --state-file, if any. */
+  stateFile?: StateFile;
+  /**
+   * Stops accepting, closes WebSockets, lets in-flight requests finish (at most CLOSE_GRACE_MS),
+   * closes idle connections, then saves the state file one last time.
+   */
   close(): Promise<void>;
 }
 
 /** Frames larger than this close a WebSocket (1009) unless the endpoint sets its own limit. */
 const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
+/** The largest request head (request line and headers) accepted; larger ones get 431. Node's default, set explicitly. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** How long close() waits for in-flight requests before it cuts the connections left. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
   const mock = await createApp(partial, deps);
-  const server = mock.app.listen(mock.options.port, mock.options.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  // Before listening: no request may see the state before it is restored. A bad file stops here.
+  const stateFile = mock.options.stateFile
+    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, { intervalMs: mock.options.stateSaveIntervalMs })
+    : undefined;
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  let closing = false;
+  // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.setHeader('connection', 'close');
   });
+  server.on('request', mock.app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+      server.listen(mock.options.port, mock.options.host);
+    });
+  } catch (err) {
+    stateFile?.stop();
+    throw err;
+  }
   const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
+  let closed: Promise<void> | undefined;
   return {
     ...mock,
     server,
+    stateFile,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        closeWebSockets();
-        server.closeIdleConnections();
-      }),
+      (closed ??= (async () => {
+        closing = true;
+        await new Promise<void>((resolve) => {
+          // Connections whose in-flight request has finished go as soon as they are idle.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+          server.close(() => {
+            clearInterval(sweep);
+            clearTimeout(cut);
+            resolve();
+          });
+          closeWebSockets();
+          server.closeIdleConnections();
+        });
+        await stateFile?.close();
+      })()),
   };
 }
 

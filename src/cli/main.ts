@@ -49,6 +49,7 @@ interface ServeFlags {
   logLevel: LogLevel;
   admin: boolean;
   adminToken?: string;
+  stateFile?: string;
 }
 
 export function buildProgram(): Command {
@@ -88,6 +89,10 @@ export function buildProgram(): Command {
       ),
     )
     .option('--no-admin', 'do not serve the control API (/__admin) at all')
+    .option(
+      '--state-file <file>',
+      'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
+    )
     .action(async (flags: ServeFlags) => {
       const options: Partial<ServerOptions> = {
         port: flags.port,
@@ -101,14 +106,23 @@ export function buildProgram(): Command {
         logLevel: flags.logLevel,
         admin: flags.admin,
         adminToken: flags.adminToken,
+        stateFile: flags.stateFile,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
       if (running.options.admin) lines.push(`  ${'control'.padEnd(8)} ${running.url}${ADMIN_PREFIX}`);
       process.stdout.write(`authdouble listening on ${running.url}\n${lines.join('\n')}\n`);
+      // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
-        running.logger.info(`${signal}: shutting down`);
-        void running.close().then(() => process.exit(0));
+        const state = running.stateFile?.file;
+        running.logger.info(`${signal}: shutting down${state ? `; the state goes to ${state}` : ''}`);
+        running.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            process.stderr.write(`authdouble: could not save the state to ${state}: ${(err as Error).message}\n`);
+            process.exit(1);
+          },
+        );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

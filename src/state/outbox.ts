@@ -17,11 +17,21 @@ export type NewMessage = Omit<OutboxMessage, 'id' | 'api' | 'sentAt'>;
 /** The newest messages are kept; older ones are dropped past this many, so memory stays bounded. */
 export const OUTBOX_CAPACITY = 1000;
 
+/** An outbox as --state-file keeps it. */
+export interface OutboxState {
+  nextId: number;
+  messages: OutboxMessage[];
+}
+
 export class Outbox {
   private messages: OutboxMessage[] = [];
   private nextId = 1;
 
-  constructor(private readonly clock: Clock) {}
+  /** @param onChange called after every change, so that a persister knows the state is dirty. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
   send(api: string, message: NewMessage): OutboxMessage {
     const stored: OutboxMessage = {
@@ -32,6 +42,7 @@ export class Outbox {
     };
     this.messages.push(stored);
     if (this.messages.length > OUTBOX_CAPACITY) this.messages.splice(0, this.messages.length - OUTBOX_CAPACITY);
+    this.onChange();
     return stored;
   }
 
@@ -45,5 +56,16 @@ export class Outbox {
 
   clear(api?: string): void {
     this.messages = api === undefined ? [] : this.messages.filter((m) => m.api !== api);
+    this.onChange();
+  }
+
+  get state(): OutboxState {
+    return { nextId: this.nextId, messages: [...this.messages] };
+  }
+
+  restore(state: OutboxState): void {
+    this.nextId = state.nextId;
+    this.messages = state.messages.slice(-OUTBOX_CAPACITY);
+    this.onChange();
   }
 }

@@ -21,10 +21,12 @@ export class Session {
     baseClock: Clock = systemClock,
     /** Shared by all sessions (one bound for all); this session's entries are tagged with its name. */
     readonly journal: Journal = new Journal(),
+    /** Called after any change to what --state-file keeps: the store, the outbox, the clock. */
+    onChange: () => void = () => undefined,
   ) {
-    this.clock = new VirtualClock(baseClock);
-    this.store = new MemoryStore(this.clock);
-    this.outbox = new Outbox(this.clock);
+    this.clock = new VirtualClock(baseClock, onChange);
+    this.store = new MemoryStore(this.clock, onChange);
+    this.outbox = new Outbox(this.clock, onChange);
   }
 
   /**
@@ -56,8 +58,17 @@ export class Sessions {
   private readonly sessions = new Map<string, Session>();
   /** One journal for every session, so its size bound holds for the whole server. */
   readonly journal = new Journal();
+  private changeCount = 0;
+  private readonly onChange = (): void => {
+    this.changeCount++;
+  };
 
   constructor(private readonly baseClock: Clock = systemClock) {}
+
+  /** Grows with every change to any session's store, outbox or clock, and with sessions made or dropped. */
+  get changes(): number {
+    return this.changeCount;
+  }
 
   get(name = 'default'): Session {
     let session = this.sessions.get(name);
@@ -69,8 +80,9 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal);
+    session = new Session(name, this.baseClock, this.journal, this.onChange);
     this.sessions.set(name, session);
+    this.onChange();
     if (this.sessions.size > MAX_SESSIONS) {
       for (const oldest of this.sessions.keys()) {
         if (oldest !== 'default') {

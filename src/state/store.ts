@@ -26,6 +26,14 @@ interface Entry {
   expiresAt: number;
 }
 
+/** One live entry as `dump()` gives it and `load()` takes it back (for --state-file). */
+export interface StoredEntry {
+  key: string;
+  value: unknown;
+  /** Epoch milliseconds; Infinity when the entry never expires. */
+  expiresAt: number;
+}
+
 /** Entries are swept for expiry every this many writes, so memory stays bounded without timers. */
 const SWEEP_EVERY = 1024;
 
@@ -33,7 +41,11 @@ export class MemoryStore implements Store {
   private readonly map = new Map<string, Entry>();
   private writes = 0;
 
-  constructor(private readonly clock: Clock) {}
+  /** @param onChange called after every write, so that a persister knows the state is dirty. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
 
   get<T>(key: string): T | undefined {
     const entry = this.map.get(key);
@@ -48,17 +60,20 @@ export class MemoryStore implements Store {
   set<T>(key: string, value: T, ttlMs?: number): void {
     const expiresAt = ttlMs === undefined ? Infinity : this.clock.now() + ttlMs;
     this.map.set(key, { value, expiresAt });
+    this.onChange();
     if (++this.writes % SWEEP_EVERY === 0) this.sweep();
   }
 
   take<T>(key: string): T | undefined {
     const value = this.get<T>(key);
-    this.map.delete(key);
+    if (this.map.delete(key)) this.onChange();
     return value;
   }
 
   delete(key: string): boolean {
-    return this.map.delete(key);
+    const deleted = this.map.delete(key);
+    if (deleted) this.onChange();
+    return deleted;
   }
 
   entries<T>(prefix: string): Array<[string, T]> {
@@ -76,6 +91,22 @@ export class MemoryStore implements Store {
 
   clear(): void {
     this.map.clear();
+    this.onChange();
+  }
+
+  /** Every live entry, with its absolute expiry. */
+  dump(): StoredEntry[] {
+    const now = this.clock.now();
+    const out: StoredEntry[] = [];
+    for (const [key, entry] of this.map) if (entry.expiresAt > now) out.push({ key, value: entry.value, expiresAt: entry.expiresAt });
+    return out;
+  }
+
+  /** Adds entries as `dump()` gave them, keeping their absolute expiry (expired ones are skipped). */
+  load(entries: StoredEntry[]): void {
+    const now = this.clock.now();
+    for (const { key, value, expiresAt } of entries) if (expiresAt > now) this.map.set(key, { value, expiresAt });
+    this.onChange();
   }
 
   /** Removes every expired entry. */

@@ -1,0 +1,254 @@
+import { closeSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { StartupError } from '../errors';
+import type { Logger } from '../logger';
+import type { ClockState } from './clock';
+import type { OutboxMessage, OutboxState } from './outbox';
+import type { Sessions } from './sessions';
+import type { StoredEntry } from './store';
+
+/**
+ * `--state-file`: what users keep across a restart (every session's store, so sign-ups, e-mail
+ * changes, revocations and issued tokens; its outbox; its clock) written to one JSON file:
+ * atomically (a temporary file, fsync, rename), periodically while something changed, and once
+ * more on shutdown after in-flight requests finished. The journal and the faults are not kept:
+ * they describe one test run. A file that cannot be read stops start-up and is left untouched.
+ */
+
+export const STATE_FORMAT = 'authdouble-state';
+export const STATE_VERSION = 1;
+
+/**
+ * Keys of entries that only mean something while the process runs: the bindings of open
+ * WebSockets (`sama:socket:<connection>`), whose connections do not survive a restart.
+ */
+const EPHEMERAL_KEY = /^[^:]+:socket:/;
+
+export interface SessionSnapshot {
+  name: string;
+  clock: ClockState;
+  /** `[key, value, expiresAt]`; expiresAt is null for entries that never expire. */
+  store: Array<[string, unknown, number | null]>;
+  outbox: OutboxState;
+}
+
+export interface StateSnapshot {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  savedAt: string;
+  sessions: SessionSnapshot[];
+}
+
+/** Everything to keep, as plain JSON data. */
+export function snapshotOf(sessions: Sessions, savedAt: Date): StateSnapshot {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    savedAt: savedAt.toISOString(),
+    sessions: sessions.all().map((session) => ({
+      name: session.name,
+      clock: session.clock.state,
+      store: session.store
+        .dump()
+        .filter((e) => !EPHEMERAL_KEY.test(e.key))
+        .map((e): [string, unknown, number | null] => [e.key, e.value, Number.isFinite(e.expiresAt) ? e.expiresAt : null]),
+      outbox: session.outbox.state,
+    })),
+  };
+}
+
+/** Puts a snapshot's sessions back (entries that expired meanwhile are left out). */
+export function restoreSnapshot(sessions: Sessions, snapshot: StateSnapshot): void {
+  for (const saved of snapshot.sessions) {
+    const session = sessions.get(saved.name);
+    session.clock.restore(saved.clock);
+    session.store.clear();
+    session.store.load(saved.store.map(([key, value, expiresAt]): StoredEntry => ({ key, value, expiresAt: expiresAt ?? Infinity })));
+    session.outbox.restore(saved.outbox);
+  }
+}
+
+/**
+ * Reads a state file: undefined when there is none yet (or it is empty), the snapshot when it is
+ * one. Anything else is a StartupError that names the file and what is wrong; the file is not
+ * touched.
+ */
+export function readStateFile(file: string): StateSnapshot | undefined {
+  const where = `state file ${file}`;
+  const dir = path.dirname(path.resolve(file));
+  let dirIsFolder = false;
+  try {
+    dirIsFolder = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!dirIsFolder) throw new StartupError(`${where}: its folder ${dir} does not exist`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new StartupError(`${where}: cannot be read (${code === 'EISDIR' ? 'it is a folder' : (err as Error).message})`);
+  }
+  if (text.trim() === '') return undefined;
+  const corrupt = (why: string): never => {
+    throw new StartupError(
+      `${where} is not an authdouble state file (${why}); it was left as it is. Fix it, move it away or point --state-file elsewhere.`,
+    );
+  };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return corrupt(`not valid JSON: ${(err as Error).message}`);
+  }
+  const problem = snapshotProblem(data);
+  if (problem) corrupt(problem);
+  return data as StateSnapshot;
+}
+
+/** What makes `data` not a snapshot this version can restore (undefined when it is one). */
+function snapshotProblem(data: unknown): string | undefined {
+  if (!isRecord(data) || data.format !== STATE_FORMAT) return `"format" is not "${STATE_FORMAT}"`;
+  if (data.version !== STATE_VERSION) return `version ${JSON.stringify(data.version)} is not ${STATE_VERSION}`;
+  if (!Array.isArray(data.sessions)) return '"sessions" is not a list';
+  for (const [i, s] of data.sessions.entries()) {
+    const at = `sessions[${i}]`;
+    if (!isRecord(s) || typeof s.name !== 'string' || s.name === '') return `${at}.name is not a name`;
+    if (!isRecord(s.clock) || typeof s.clock.offsetMs !== 'number' || !optionalNumber(s.clock.pinnedAt)) return `${at}.clock is not a clock`;
+    if (!Array.isArray(s.store)) return `${at}.store is not a list`;
+    for (const [j, e] of s.store.entries()) {
+      if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || (e[2] !== null && typeof e[2] !== 'number')) {
+        return `${at}.store[${j}] is not [key, value, expiresAt]`;
+      }
+    }
+    if (!isRecord(s.outbox) || typeof s.outbox.nextId !== 'number' || !Array.isArray(s.outbox.messages)) return `${at}.outbox is not an outbox`;
+    for (const [j, m] of (s.outbox.messages as unknown[]).entries()) {
+      if (!isOutboxMessage(m)) return `${at}.outbox.messages[${j}] is not a message`;
+    }
+  }
+  return undefined;
+}
+
+function isOutboxMessage(m: unknown): m is OutboxMessage {
+  return (
+    isRecord(m) &&
+    typeof m.id === 'number' &&
+    ['api', 'to', 'subject', 'text', 'sentAt'].every((k) => typeof m[k] === 'string') &&
+    (m.code === undefined || typeof m.code === 'string')
+  );
+}
+
+function optionalNumber(v: unknown): boolean {
+  return v === undefined || typeof v === 'number';
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Writes `text` to `file` so that a reader sees the old file or the new one, never a torn one:
+ * a temporary file beside it, flushed to disk, renamed over it, and the folder flushed. Private to
+ * the user (mode 600): it holds passwords of sign-ups and live tokens.
+ */
+export async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  syncFolder(path.dirname(file));
+}
+
+function syncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some platforms cannot fsync a folder; the rename is still atomic there.
+  }
+}
+
+/** Default time between saves while the state changes. */
+export const DEFAULT_SAVE_INTERVAL_MS = 5000;
+
+/**
+ * Keeps a state file: restores it at start, saves it every `intervalMs` while the state changed
+ * since the last save, and once more at `close()`. Saves never overlap; a failed periodic save is
+ * logged and retried at the next tick.
+ */
+export class StateFile {
+  private savedChanges: number;
+  private writing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly file: string,
+    private readonly sessions: Sessions,
+    private readonly logger: Logger,
+    private readonly now: () => Date,
+  ) {
+    this.savedChanges = sessions.changes;
+  }
+
+  /** Restores `file` into `sessions` (a StartupError when it cannot be read) and starts saving. */
+  static open(file: string, sessions: Sessions, logger: Logger, options: { intervalMs?: number; now?: () => Date } = {}): StateFile {
+    const snapshot = readStateFile(file);
+    if (snapshot) restoreSnapshot(sessions, snapshot);
+    const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()));
+    if (snapshot) {
+      const entries = snapshot.sessions.reduce((n, s) => n + s.store.length, 0);
+      logger.info(`state restored from ${file}: ${snapshot.sessions.length} session(s), ${entries} entries, saved ${snapshot.savedAt}`);
+    }
+    const interval = options.intervalMs ?? DEFAULT_SAVE_INTERVAL_MS;
+    state.timer = setInterval(() => {
+      if (state.dirty) state.save().catch((err: unknown) => logger.error(`could not save the state to ${file}: ${(err as Error).message}`));
+    }, interval);
+    state.timer.unref();
+    return state;
+  }
+
+  get dirty(): boolean {
+    return this.sessions.changes !== this.savedChanges;
+  }
+
+  /** Saves now (after any save under way). The snapshot is taken when this save's turn comes. */
+  save(): Promise<void> {
+    const next = this.writing.then(async () => {
+      const changes = this.sessions.changes;
+      const text = JSON.stringify(snapshotOf(this.sessions, this.now()));
+      await writeFileAtomically(this.file, text);
+      this.savedChanges = changes;
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stops the periodic saves and saves one last time. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.save();
+  }
+
+  /** Stops the periodic saves without saving (the server never served: the file stays as it was). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
