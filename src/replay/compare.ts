@@ -23,7 +23,7 @@ export interface Difference {
 
 export function compareResponses(recorded: ComparedResponse, live: ComparedResponse): Difference[] {
   if (recorded.status !== live.status) return [{ path: 'status', recorded: String(recorded.status), live: String(live.status) }];
-  if (recorded.text === undefined || (recorded.text === '' && recorded.mediaType === '')) return [];
+  if (recorded.text === undefined || (recorded.text === '' && (recorded.mediaType === '' || live.text === ''))) return [];
   if (recorded.mediaType !== live.mediaType && recorded.mediaType !== '') {
     return [{ path: 'content-type', recorded: recorded.mediaType, live: live.mediaType || '(none)' }];
   }
