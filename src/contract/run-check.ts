@@ -276,7 +276,10 @@ function asStop(err: unknown, label: string, step: StepSpec): Stop {
     return fail(`${label} needs \${${err.path}}, which no earlier step saved`);
   }
   if (err instanceof TargetUnreachable) return new Stop({ status: 'failed', reason: `the target did not answer: ${err.message}`, request: label });
-  if (err instanceof ActionFailed) return new Stop({ status: 'failed', reason: `${step.fail ? `${step.fail}: ` : ''}${err.message}`, request: label });
+  if (err instanceof ActionFailed) {
+    const action = 'do' in step ? `${step.do} — ` : '';
+    return new Stop({ status: 'failed', reason: `${step.fail ? `${step.fail}: ` : ''}${err.message}`, request: `${action}${label}` });
+  }
   return fail(`${label}: ${(err as Error).message}`);
 }
 
