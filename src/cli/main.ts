@@ -8,6 +8,8 @@ import { startServer } from '../server';
 import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
+import { addRecordCommand } from './record';
+import { addReplayCommand } from './replay';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
 export const EXIT_USAGE = 2;
@@ -129,6 +131,8 @@ export function buildProgram(): Command {
     });
   addFibSignCommand(program);
   addVerifyCommand(program);
+  addRecordCommand(program);
+  addReplayCommand(program);
   return program;
 }
 

@@ -1,0 +1,149 @@
+/**
+ * The built CLI: `authdouble replay` and `authdouble record` as a tester runs them. Exit 0 when
+ * every step passed, 1 when one failed, 2 when the run could not happen (bad flags, broken file,
+ * unreachable target), always with a message and never a stack trace.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { root, runCli, serveCli, type CliRun } from '../helpers/cli';
+import { freePort, waitFor } from '../helpers/ports';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'authdouble-replay-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function finish(run: CliRun): Promise<{ code: number | null; out: string; err: string }> {
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 20_000);
+  const code = await run.exited;
+  clearTimeout(timer);
+  return { code, out: run.stdout(), err: run.stderr() };
+}
+
+function noStack(text: string): void {
+  expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+}
+
+describe('authdouble replay', () => {
+  it('replays the hand-written HAR against a fresh mock and exits 0, with a line per step and the summary', async () => {
+    const { code, out, err } = await finish(runCli(['replay', 'fixtures/har/b2core-session.har']));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ok {3}b2core-session\.1\.signIn: POST \/api\/v2\/signin \[\d+ ms\]$/m);
+    expect(out).toMatch(/replay fixtures\/har\/b2core-session\.har against a fresh authdouble \(http:\/\/127\.0\.0\.1:\d+\): 6 passed, 0 failed, 0 skipped/);
+  });
+
+  it('runs scenarios against a served mock and writes JUnit and JSON reports', async () => {
+    const server = await serveCli(['--log-level', 'silent']);
+    try {
+      const junit = path.join(dir, 'replay.xml');
+      const json = path.join(dir, 'replay.json');
+      const { code, out } = await finish(
+        runCli(['replay', 'fixtures/scenarios/vault-password-grant.yaml', '--target', `${server.url}/vault`, '--junit', junit, '--json', json]),
+      );
+      expect(code).toBe(0);
+      expect(out).toContain(`against ${server.url}/vault: 6 passed, 0 failed`);
+      expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="replay fixtures/scenarios/vault-password-grant.yaml" tests="6" failures="0"');
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.counts).toEqual({ passed: 6, failed: 0, skipped: 0 });
+      expect(report.results[0].id).toBe('vault-password-grant.1');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('exits 1 against a target whose answer changed, naming the field', async () => {
+    const fixtures = path.join(dir, 'fixtures');
+    mkdirSync(fixtures, { recursive: true });
+    const vault = readFileSync(path.join(root, 'fixtures/vault.yaml'), 'utf8').replace('accessTokenSeconds: 86400', 'accessTokenSeconds: 600');
+    writeFileSync(path.join(fixtures, 'vault.yaml'), vault);
+    const server = await serveCli(['--log-level', 'silent', '--fixtures', fixtures]);
+    try {
+      const { code, out } = await finish(runCli(['replay', 'fixtures/scenarios/vault-password-grant.yaml', '--target', `${server.url}/vault`]));
+      expect(code).toBe(1);
+      expect(out).toMatch(/^FAIL vault-password-grant\.1: password grant \(JSON\) \(body\.expires_in: expected 86400, got 600\)/m);
+      expect(out).toContain('    expected: body.expires_in = 86400');
+      expect(out).toContain('    actual:   body.expires_in = 600');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('exits 2 when the target cannot be reached', async () => {
+    const port = await freePort();
+    const { code, out, err } = await finish(runCli(['replay', 'fixtures/har/b2core-session.har', '--target', `http://127.0.0.1:${port}/b2core`]));
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`authdouble replay: cannot reach the target http://127.0.0.1:${port}/b2core: fetch failed (ECONNREFUSED)\n`);
+  });
+
+  it('exits 2 on a broken HAR, naming the entry and the line', async () => {
+    const file = path.join(dir, 'broken.har');
+    writeFileSync(file, JSON.stringify({ log: { entries: [{ request: { method: 'GET', url: 'nope' }, response: { status: 200 } }] } }, null, 2));
+    const { code, err } = await finish(runCli(['replay', file]));
+    expect(code).toBe(2);
+    expect(err).toMatch(/broken\.har:\d+:\d+ log\.entries\[0\]\.request\.url \(entry 1\): must match format "uri"/);
+    noStack(err);
+  });
+
+  it('exits 2 on a missing file and on bad flags', async () => {
+    const missing = await finish(runCli(['replay', path.join(dir, 'nope.har')]));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope\.har: cannot read the HAR file: file not found/);
+    const flag = await finish(runCli(['replay', 'fixtures/har/b2core-session.har', '--timeout', 'soon']));
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/option '--timeout <ms>' argument 'soon' is invalid/);
+    const none = await finish(runCli(['replay']));
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/missing required argument 'files'/);
+  });
+});
+
+describe('authdouble record', () => {
+  it('proxies to the target, reports each exchange, writes a redacted HAR, and stops cleanly on SIGTERM', async () => {
+    const server = await serveCli(['--log-level', 'silent']);
+    const out = path.join(dir, 'recorded.har');
+    const recorder = runCli(['record', '--api', 'b2core', '--target', `${server.url}/b2core`, '--out', out, '--port', '0']);
+    try {
+      await waitFor(() => /proxy listening on (http:\/\/\S+)/.test(recorder.stdout()) || recorder.child.exitCode !== null, 15_000, 'the recorder');
+      const proxy = /proxy listening on (http:\/\/\S+)/.exec(recorder.stdout())?.[1];
+      expect(proxy).toBeDefined();
+      const res = await fetch(`${proxy}/api/v2/signin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'foo@bar.com', password: 'Secret123' }),
+      });
+      const body = (await res.json()) as { accessToken: { token: string } };
+      await waitFor(() => recorder.stdout().includes('POST /api/v2/signin -> 200 signIn: ok'), 5000, 'the live line');
+      expect(await recorder.stop('SIGTERM')).toBe(0);
+      expect(recorder.stdout()).toContain(`SIGTERM: wrote 1 exchanges to ${out} (0 broke the spec)`);
+      const text = readFileSync(out, 'utf8');
+      expect(text).not.toContain('Secret123');
+      expect(text).not.toContain(body.accessToken.token);
+
+      // And the recording replays against the same server, in a fresh state session.
+      const replayed = await finish(runCli(['replay', out, '--target', `${server.url}/b2core`]));
+      expect(replayed.code).toBe(0);
+    } finally {
+      await recorder.stop('SIGKILL');
+      await server.stop();
+    }
+  });
+
+  it('exits 2 when the target cannot be reached, or on a bad flag, and writes nothing', async () => {
+    const port = await freePort();
+    const out = path.join(dir, 'never.har');
+    const down = await finish(runCli(['record', '--api', 'b2core', '--target', `http://127.0.0.1:${port}`, '--out', out]));
+    expect(down.code).toBe(2);
+    expect(down.err).toBe(`authdouble record: cannot reach the target http://127.0.0.1:${port}: fetch failed (ECONNREFUSED)\n`);
+    expect(existsSync(out)).toBe(false);
+    const api = await finish(runCli(['record', '--api', 'nope', '--target', 'http://127.0.0.1:1', '--out', out]));
+    expect(api.code).toBe(2);
+    expect(api.err).toMatch(/unknown API "nope"/);
+    const target = await finish(runCli(['record', '--api', 'b2core', '--target', 'ftp://x', '--out', out]));
+    expect(target.code).toBe(2);
+    expect(target.err).toMatch(/must be an http\(s\) URL/);
+  });
+});
