@@ -136,8 +136,9 @@ describe('verify options', () => {
       const privateHex = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url').toString('hex');
       const users = `users:\n  - email: carol@wonderland.space\n    account: carol@wonderland\n    authPublicKeyHex: ${publicHex}\n`;
       const serverFixtures = tempDir({ 'fib.yaml': users });
+      // One file serves both: the mock ignores the contract section.
       const verifyFixtures = tempDir({ 'fib.yaml': `${users}contract:\n  privateKeys:\n    carol@wonderland.space: ${privateHex}\n` });
-      const fibServer = await startTestServer({ apis: ['fib'], fixturesDir: serverFixtures });
+      const fibServer = await startTestServer({ apis: ['fib'], fixturesDir: verifyFixtures });
       try {
         const report = await verify({ api: 'fib', target: `${fibServer.url}/fib`, fixtures: path.join(verifyFixtures, 'fib.yaml') });
         expect(report.results.filter((r) => r.status !== 'passed').map((r) => r.id)).toEqual(['fib.destructive.access-token-expiry']);
