@@ -145,6 +145,31 @@ describe('record the other APIs', () => {
     expect(Buffer.from(header.replace('Basic ', ''), 'base64').toString()).toBe(`${signIn.json.key}:${tokenMarker}`);
   });
 
+  it('vault: the password and the refresh token are redacted in form bodies too', async () => {
+    const { recorder, read, text } = await record('vault', 'vault.har');
+    const form = (fields: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+    const signIn = (await (
+      await fetch(`${recorder.url}/reg/auth/token`, form({ grant_type: 'password', username: 'user@example.com', password: 'A9#bL8@z', client_id: 'vault-mobile-app' }))
+    ).json()) as any;
+    const refreshed = (await (await fetch(`${recorder.url}/reg/auth/token`, form({ grant_type: 'refresh_token', refresh_token: signIn.refresh_token }))).json()) as any;
+    const file = text();
+    for (const secret of ['A9#bL8@z', encodeURIComponent('A9#bL8@z'), signIn.access_token, signIn.refresh_token, refreshed.access_token, refreshed.refresh_token]) {
+      expect(file).not.toContain(secret);
+    }
+    const [first, second] = read().log.entries;
+    expect(Object.fromEntries(new URLSearchParams(first!.request.postData!.text!))).toEqual({
+      grant_type: 'password',
+      username: 'user@example.com',
+      password: '<redacted:password user=user@example.com>',
+      client_id: 'vault-mobile-app',
+    });
+    expect(new URLSearchParams(second!.request.postData!.text!).get('refresh_token')).toBe(JSON.parse(first!.response.content.text!).refresh_token);
+  });
+
   it('fib: the signature and the tokens are redacted', async () => {
     const { recorder, read, text } = await record('fib', 'fib.har');
     const body = {
