@@ -228,7 +228,10 @@ function harEntry(
   elapsed: number,
   comment: string | undefined,
 ): HarEntry {
-  const requestHeaders = pairs(req.rawHeaders).filter((h) => !HOP_BY_HOP.has(h.name.toLowerCase()) || h.name.toLowerCase() === 'host');
+  // As the service saw them: its own Host, no connection headers.
+  const requestHeaders = pairs(req.rawHeaders)
+    .filter((h) => !HOP_BY_HOP.has(h.name.toLowerCase()) || h.name.toLowerCase() === 'host')
+    .map((h) => (h.name.toLowerCase() === 'host' ? { name: h.name, value: url.host } : h));
   const cookieHeader = requestHeaders.find((h) => h.name.toLowerCase() === 'cookie')?.value;
   const responseHeaderPairs = pairs(upstream.rawHeaders);
   const contentType = single(upstream.headers['content-type']) ?? '';

@@ -82,6 +82,7 @@ describe('record b2core through the proxy', () => {
       'POST /b2core/api/v2/signout 200',
     ]);
     expect(har.log._authdouble).toEqual({ api: 'b2core', baseUrl: `${server.url}/b2core`, redacted: true });
+    expect(har.log.entries[0]!.request.headers.find((h) => h.name.toLowerCase() === 'host')?.value).toBe(new URL(server.url).host);
     const file = text();
     for (const secret of secrets) expect(file).not.toContain(secret);
 
