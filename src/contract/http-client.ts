@@ -3,7 +3,9 @@ import { systemClock, type Clock } from '../state/clock';
 import { CookieJar } from './cookie-jar';
 
 /** The header that puts a request in an isolated state session of an authdouble server. */
-export const SESSION_HEADER = 'x-authdouble-session';
+import { SESSION_HEADER } from '../headers';
+
+export { SESSION_HEADER };
 
 export interface OutgoingRequest {
   method: string;

@@ -1,3 +1,4 @@
+import { SESSION_HEADER } from '../headers';
 import type { OutboxMessage } from '../state/outbox';
 import type { JournalEntry } from '../state/journal';
 import type { Fault, FaultSpec } from '../state/faults';
@@ -131,7 +132,7 @@ export class ControlClient {
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.session) headers['x-authdouble-session'] = this.options.session;
+    if (this.options.session) headers[SESSION_HEADER] = this.options.session;
     if (this.options.adminToken) headers.authorization = `Bearer ${this.options.adminToken}`;
     const res = await fetch(`${this.base}${path}`, {
       method,

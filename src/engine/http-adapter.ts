@@ -3,9 +3,9 @@ import { EngineCodes, MockError } from '../errors';
 import { isJsonMediaType, mediaTypeOf } from './body';
 import type { ApiEngine } from './pipeline';
 import type { MockRequest, MockResponse } from './types';
+import { SESSION_HEADER } from '../headers';
 
-/** The session header: requests carrying it see their own isolated copy of the state. */
-export const SESSION_HEADER = 'x-authdouble-session';
+export { SESSION_HEADER } from '../headers';
 
 /** Express middleware serving one API's engine: raw body in, MockResponse out, exchange journaled. */
 export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { journal?: boolean } = {}): RequestHandler {

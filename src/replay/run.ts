@@ -4,6 +4,7 @@
  * target has the control API, runs them in order and returns the run's report. A file that cannot
  * be read or a target that cannot be reached is `{ ok: false }` (exit 2), never a half-run report.
  */
+import { SESSION_HEADER } from '../headers';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -104,7 +105,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         checker: (api) => checkers.get(api)!,
         credentials: new Credentials(options.fixturesDir, hasControl ? sessionControl : undefined),
         hasOutbox: hasControl,
-        extraHeaders: session === undefined ? {} : { 'x-authdouble-session': session },
+        extraHeaders: session === undefined ? {} : { [SESSION_HEADER]: session },
         timeoutMs,
         onResult: options.onResult,
       };
