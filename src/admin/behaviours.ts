@@ -7,6 +7,13 @@ import type { Session, Sessions } from '../state/sessions';
 import { TokenBook } from '../apis/shared/token-book';
 import { parseDuration } from './duration';
 
+/**
+ * The clock stays inside 1970-01-01 .. 9000-01-01: every date the APIs write (token expiry included,
+ * years later) keeps four digits, as JSON date-times and JWT claims need.
+ */
+const CLOCK_MIN = Date.UTC(1970, 0, 1);
+const CLOCK_MAX = Date.UTC(9000, 0, 1);
+
 export interface AdminDeps {
   sessions: Sessions;
   engines: Map<string, ApiEngine>;
@@ -42,13 +49,15 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     setClock: (req) => {
       const session = sessionOf(req);
       const body = req.body as { advance?: string; set?: string };
-      if (body.advance !== undefined) {
-        const ms = parseDuration(body.advance);
-        if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not an ISO 8601 duration such as PT15M`);
-        session.clock.advance(ms);
-      } else {
-        session.clock.set(Date.parse(body.set!));
+      const ms = body.advance === undefined ? 0 : parseDuration(body.advance);
+      if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not an ISO 8601 duration such as PT15M`);
+      const target = body.advance !== undefined ? session.clock.now() + ms : Date.parse(body.set!);
+      if (!(target >= CLOCK_MIN && target < CLOCK_MAX)) {
+        const what = body.advance !== undefined ? `advance: "${body.advance}" would move` : `set: "${body.set}" would put`;
+        throw new MockError('validation_failed', 400, `${what} the clock outside 1970-01-01 .. 9000-01-01`);
       }
+      if (body.advance !== undefined) session.clock.advance(ms);
+      else session.clock.set(target);
       return clock(session);
     },
     resetClock: (req) => {

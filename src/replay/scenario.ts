@@ -1,7 +1,7 @@
 /**
  * Fixture scenarios: YAML files of steps (a request, what the response must show, values to keep)
  * that testers write by hand and `authdouble replay` runs like a recording. The format is in
- * docs/readme-replay.md; examples are in fixtures/scenarios/.
+ * docs/replay.md; examples are in fixtures/scenarios/.
  */
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';

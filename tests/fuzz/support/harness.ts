@@ -26,7 +26,10 @@ export interface FuzzResponse {
 export type Send = (req: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer }) => Promise<FuzzResponse>;
 
 export interface ApiFuzzConfig {
+  /** The spec (`openapi/<api>.yaml`) and, unless `serve` says otherwise, the one API served. */
   api: string;
+  /** The APIs the server serves (default: `[api]`) and the path the spec's paths are under (default: the API's prefix). */
+  serve?: { apis: string[]; prefix: string };
   /** The run's seed; FUZZ_SEED overrides it. */
   seed: number;
   dictionary: FuzzDictionary;
@@ -51,7 +54,7 @@ export interface FuzzSummary {
  * stack trace or path, X-Powered-By header, or response that breaks the spec.
  */
 export async function fuzzApi(config: ApiFuzzConfig): Promise<FuzzSummary> {
-  const server = await startTestServer({ apis: [config.api] });
+  const server = await startTestServer({ apis: config.serve?.apis ?? [config.api] });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   try {
     return await runFuzz(config, server, agent);
@@ -62,7 +65,7 @@ export async function fuzzApi(config: ApiFuzzConfig): Promise<FuzzSummary> {
 }
 
 async function runFuzz(config: ApiFuzzConfig, server: TestServer, agent: Agent): Promise<FuzzSummary> {
-  const base = `${server.url}${server.prefixes.get(config.api) ?? ''}`;
+  const base = `${server.url}${config.serve?.prefix ?? server.prefixes.get(config.api) ?? ''}`;
   const checker = SpecChecker.load(config.api);
   const pools = new Pools(config.pools);
   const send: Send = (req) => httpCall(agent, base, req.method, req.path, req.headers ?? {}, req.body);
@@ -82,14 +85,14 @@ async function runFuzz(config: ApiFuzzConfig, server: TestServer, agent: Agent):
           summary.operations[generated.operationId] = (summary.operations[generated.operationId] ?? 0) + 1;
           const key = 'error' in outcome ? 'error' : String(outcome.res.status);
           summary.statuses[key] = (summary.statuses[key] ?? 0) + 1;
-          if ('error' in outcome) return { generated, problems: [outcome.error] };
+          if ('error' in outcome) return { generated, sent: outcome.sent, problems: [outcome.error] };
           if (outcome.res.status >= 200 && outcome.res.status < 300) config.harvest(pools, outcome.res);
-          return { generated, problems: problemsOf(checker, generated, outcome.res) };
+          return { generated, sent: outcome.sent, problems: problemsOf(checker, generated, outcome.res) };
         }),
       );
       const failed = results.filter((r) => r.problems.length > 0);
       if (failed.length > 0) {
-        throw new Error(failed.slice(0, 5).map((f) => `${describe(f.generated)}\n    ${f.problems.join('\n    ')}`).join('\n'));
+        throw new Error(failed.slice(0, 5).map((f) => `${describe(f.generated, f.sent)}\n    ${f.problems.join('\n    ')}`).join('\n'));
       }
     }),
     { numRuns: RUNS, seed, endOnFailure: true },
@@ -108,7 +111,14 @@ async function runFuzz(config: ApiFuzzConfig, server: TestServer, agent: Agent):
   return summary;
 }
 
-type Outcome = { res: FuzzResponse } | { error: string };
+/** What went on the wire, for failure messages: the Refs resolved. */
+interface Sent {
+  target: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+type Outcome = ({ res: FuzzResponse } | { error: string }) & { sent: Sent };
 
 async function sendGenerated(agent: Agent, base: string, pools: Pools, req: FuzzRequest): Promise<Outcome> {
   const headers: Record<string, string> = {};
@@ -132,10 +142,17 @@ async function sendGenerated(agent: Agent, base: string, pools: Pools, req: Fuzz
         break;
     }
   }
+  let query = req.query;
+  for (const [name, value] of req.params) {
+    const v = pools.deepResolve(value);
+    // URLSearchParams encodes any string (a lone surrogate becomes U+FFFD, as in a browser).
+    query += `${query ? '&' : '?'}${new URLSearchParams([[name, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]]).toString()}`;
+  }
+  const sent: Sent = { target: req.path + query, headers, body };
   try {
-    return { res: await httpCall(agent, base, req.method, req.path + req.query, headers, body) };
+    return { res: await httpCall(agent, base, req.method, req.path + query, headers, body), sent };
   } catch (err) {
-    return { error: `no answer: ${(err as Error).message}` };
+    return { error: `no answer: ${(err as Error).message}`, sent };
   }
 }
 
@@ -170,18 +187,13 @@ function problemsOf(checker: SpecChecker, req: FuzzRequest, res: FuzzResponse): 
   return problems;
 }
 
-function describe(req: FuzzRequest): string {
-  const headers = Object.entries(req.headers)
-    .map(([k, v]) => `${k}: ${v.map(String).join('').slice(0, 80)}`)
+function describe(req: FuzzRequest, sent: Sent): string {
+  const headers = Object.entries(sent.headers)
+    .map(([k, v]) => `${k}: ${v.slice(0, 80)}`)
     .join(' | ');
-  const body = req.body
-    ? req.body.kind === 'value'
-      ? safeJson(req.body.value).slice(0, 200)
-      : req.body.kind === 'bytes'
-        ? `<${req.body.bytes.length} bytes>`
-        : `${req.body.kind}: ${JSON.stringify(req.body.text.slice(0, 120))}${req.body.text.length > 120 ? `… (${req.body.text.length} chars)` : ''}`
-    : '(none)';
-  return `${req.method} ${req.path}${req.query.slice(0, 60)} [${req.label}]\n    headers: ${headers}\n    body: ${body}`;
+  const text = sent.body?.toString('utf8') ?? '';
+  const body = sent.body === undefined ? '(none)' : `${JSON.stringify(text.slice(0, 200))}${text.length > 200 ? `… (${sent.body.length} bytes)` : ''}`;
+  return `${req.method} ${sent.target.slice(0, 200)} [${req.label}]\n    headers: ${headers}\n    body: ${body}`;
 }
 
 function safeJson(value: unknown): string {

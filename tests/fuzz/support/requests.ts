@@ -14,8 +14,10 @@ export interface FuzzRequest {
   method: string;
   /** Inside the API, e.g. `/api/v2/signin`. */
   path: string;
-  /** '' or `?...`. */
+  /** '' or `?...`: raw, possibly malformed. */
   query: string;
+  /** Documented query parameters (name, value), encoded and added to `query` when sent. */
+  params: Array<[string, unknown]>;
   headers: Record<string, Array<string | Ref>>;
   body?: BodySpec;
 }
@@ -93,6 +95,7 @@ function operationRequest(spec: SpecOperations, op: CompiledOperation, dict: Fuz
       method: fc.oneof({ weight: 30, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS.filter((m) => m !== op.method)) }),
       trailingSlash: fc.nat(19).map((n) => n === 0),
       query: queryArbitrary(),
+      params: documentedQuery(spec, op, refFor),
       credentials: credentialsArbitrary(op.security, dict),
       body: fc.oneof({ weight: 4, arbitrary: body }, { weight: 1, arbitrary: rawBody }),
       session: fc.oneof(
@@ -102,7 +105,7 @@ function operationRequest(spec: SpecOperations, op: CompiledOperation, dict: Fuz
       ),
       extraHeaders: extraHeadersArbitrary(),
     })
-    .map(({ method, trailingSlash, query, credentials, body: b, session, extraHeaders }) => {
+    .map(({ method, trailingSlash, query, params, credentials, body: b, session, extraHeaders }) => {
       const headers: Record<string, Array<string | Ref>> = { ...extraHeaders, ...credentials.headers };
       if (b.contentType !== undefined) headers['content-type'] = [b.contentType];
       if (b.encoding !== undefined) headers['content-encoding'] = [b.encoding];
@@ -114,10 +117,29 @@ function operationRequest(spec: SpecOperations, op: CompiledOperation, dict: Fuz
         method,
         path: expandPath(op.pathTemplate) + (trailingSlash ? '/' : ''),
         query,
+        params,
         headers,
         body: b.body,
       };
     });
+}
+
+/** Some of the operation's documented query parameters, with valid or hostile values. */
+function documentedQuery(spec: SpecOperations, op: CompiledOperation, refFor: (field: string) => fc.Arbitrary<Ref> | undefined): fc.Arbitrary<Array<[string, unknown]>> {
+  const item = resolve((resolve(spec.doc, spec.doc).paths as Record<string, unknown>)[op.pathTemplate], spec.doc);
+  const operation = resolve(item[op.method.toLowerCase()], spec.doc);
+  const params = [...((item.parameters as unknown[]) ?? []), ...((operation.parameters as unknown[]) ?? [])]
+    .map((p) => resolve(p, spec.doc))
+    .filter((p) => p.in === 'query' && typeof p.name === 'string');
+  if (params.length === 0) return fc.constant([]);
+  const value = (p: Record<string, unknown>): fc.Arbitrary<unknown> => {
+    const hinted = refFor(p.name as string);
+    const valid = schemaArbitrary(p.schema ?? {}, { doc: spec.doc });
+    return fc.oneof({ weight: 4, arbitrary: hinted ? fc.oneof(valid, hinted) : valid }, { weight: 1, arbitrary: nastyString() });
+  };
+  return fc
+    .tuple(...params.map((p) => fc.option(value(p), { nil: undefined, freq: 2 })))
+    .map((values) => values.flatMap((v, i): Array<[string, unknown]> => (v === undefined ? [] : [[params[i]!.name as string, v]])));
 }
 
 function requestBodySchema(doc: unknown, op: CompiledOperation, mediaType: string): unknown {
