@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ControlClient } from '../../src/control/client';
@@ -129,6 +129,13 @@ describe('how the state file is written', () => {
     const mtime = statSync(file).mtimeMs;
     await new Promise((r) => setTimeout(r, 600));
     expect(statSync(file).mtimeMs).toBe(mtime);
+  });
+
+  it('reports a save that fails instead of swallowing it', async () => {
+    const server = await start();
+    await fetch(`${server.url}/khe/v1.0/users`, json(KHE_NEW));
+    rmSync(dir, { recursive: true, force: true });
+    await expect(stop(server)).rejects.toThrow(/ENOENT/);
   });
 
   it('starts empty from an empty file', async () => {
