@@ -15,13 +15,23 @@ describe('TokenBook', () => {
     b.issue('first-access', { kind: 'access', family: first, subject: 'u', expiresAt: clock.now() + 60_000 });
     for (let i = 1; i < MAX_FAMILIES_PER_SUBJECT; i++) b.startFamily('u', 60_000);
     expect(b.check('first-access', 'access').ok).toBe(true);
+    const before = store.size;
     b.startFamily('u', 60_000);
     expect(b.familyAlive(first)).toBe(false);
     expect(b.check('first-access', 'access')).toEqual({ ok: false, reason: 'unknown' });
-    expect(store.get('token:first-access')).toBeUndefined();
+    // The oldest family and its token are gone from the store; one new family came.
+    expect(store.size).toBe(before - 1);
     // Another subject is not affected.
     const other = b.startFamily('v', 60_000);
     expect(b.familyAlive(other)).toBe(true);
+  });
+
+  it('lists live tokens with their values', () => {
+    const { book: b, clock } = book();
+    const family = b.startFamily('u', 60_000);
+    b.issue('the-token', { kind: 'access', family, subject: 'u', expiresAt: clock.now() + 60_000 });
+    expect(b.live()).toEqual([{ token: 'the-token', record: expect.objectContaining({ kind: 'access', subject: 'u' }) }]);
+    expect(b.check('the-token', 'access')).toEqual({ ok: true, record: expect.not.objectContaining({ token: expect.anything() }) });
   });
 
   it('frees the tokens of an ended session', () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Clock } from '../../state/clock';
 import type { Store } from '../../state/store';
 
@@ -32,8 +32,19 @@ export const MAX_FAMILIES_PER_SUBJECT = 100;
 interface Family {
   subject: string;
   expiresAt: number;
-  /** Tokens issued in the family (some may be gone already: used, or expired). */
+  /** Store keys of the tokens issued in the family (some may be gone already: used, or expired). */
   tokens: string[];
+}
+
+/** What the store holds per token: the record, and the token itself (for inspection). */
+type StoredToken<Data> = TokenRecord<Data> & { token: string };
+
+/**
+ * Tokens are kept under a digest of their value: a short key instead of a second copy of a
+ * 600-character JWT, which halves the memory of a busy mock.
+ */
+function keyOf(token: string): string {
+  return `token:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 export class TokenBook<Data = unknown> {
@@ -63,12 +74,13 @@ export class TokenBook<Data = unknown> {
     const now = this.clock.now();
     const full: TokenRecord<Data> = { issuedAt: now, ...record };
     const ttl = full.expiresAt - now;
-    this.store.set(`token:${token}`, full, ttl + EXPIRED_GRACE_MS);
+    const key = keyOf(token);
+    this.store.set<StoredToken<Data>>(key, { ...full, token }, ttl + EXPIRED_GRACE_MS);
     const family = this.store.get<Family>(`family:${full.family}`);
     if (family) {
       // Forget tokens that are gone, so a long chain of refreshes does not grow the list.
-      const tokens = family.tokens.filter((t) => this.store.get(`token:${t}`) !== undefined);
-      tokens.push(token);
+      const tokens = family.tokens.filter((k) => this.store.get(k) !== undefined);
+      tokens.push(key);
       const expiresAt = Math.max(family.expiresAt, full.expiresAt);
       this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt, tokens }, expiresAt - now);
     }
@@ -77,8 +89,10 @@ export class TokenBook<Data = unknown> {
 
   /** Whether `token` is a live token of `kind`. */
   check(token: string, kind: string): TokenCheck<Data> {
-    const record = this.store.get<TokenRecord<Data>>(`token:${token}`);
-    if (!record || record.kind !== kind) return { ok: false, reason: 'unknown' };
+    const stored = this.store.get<StoredToken<Data>>(keyOf(token));
+    if (!stored) return { ok: false, reason: 'unknown' };
+    const { token: _value, ...record } = stored;
+    if (record.kind !== kind) return { ok: false, reason: 'unknown' };
     if (record.expiresAt <= this.clock.now()) return { ok: false, reason: 'expired' };
     if (!this.familyAlive(record.family)) return { ok: false, reason: 'revoked' };
     return { ok: true, record };
@@ -87,22 +101,22 @@ export class TokenBook<Data = unknown> {
   /** Checks `token` and, when live, removes it in the same step: a single-use token. */
   consume(token: string, kind: string): TokenCheck<Data> {
     const result = this.check(token, kind);
-    if (result.ok) this.store.delete(`token:${token}`);
+    if (result.ok) this.store.delete(keyOf(token));
     return result;
   }
 
   /** Ends a session: every token of the family is dead, and forgotten, from now on. */
   endFamily(family: string): void {
     const ended = this.store.take<Family>(`family:${family}`);
-    for (const token of ended?.tokens ?? []) this.store.delete(`token:${token}`);
+    for (const key of ended?.tokens ?? []) this.store.delete(key);
   }
 
   /** Live tokens, for inspection. */
   live(): Array<{ token: string; record: TokenRecord<Data> }> {
     const now = this.clock.now();
     return this.store
-      .entries<TokenRecord<Data>>('token:')
+      .entries<StoredToken<Data>>('token:')
       .filter(([, r]) => r.expiresAt > now && this.familyAlive(r.family))
-      .map(([key, record]) => ({ token: key.slice('token:'.length), record }));
+      .map(([, { token, ...record }]) => ({ token, record }));
   }
 }
