@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { apiModules } from './apis';
 import { apiHandler, send } from './engine/http-adapter';
 import { loadApi } from './engine/load-api';
@@ -47,18 +47,36 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   app.disable('x-powered-by');
   app.set('etag', false);
   if (logger.level === 'info') app.use(requestLog(logger));
+  // One dispatcher by first path segment: cheaper than an Express layer per API on every request.
+  const mounts = new Map<string, RequestHandler>();
   if (options.admin) {
     const admin = createAdminEngine({ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger });
-    app.use(ADMIN_PREFIX, apiHandler(admin, 64 * 1024, { journal: false }));
+    mounts.set(ADMIN_PREFIX, apiHandler(admin, 64 * 1024, { journal: false }));
   }
   if (!isLoopback(options.host) && options.admin && !options.adminToken) {
     logger.warn(`listening on ${options.host} with the control API open to anyone who can reach it; set --admin-token or --no-admin`);
   }
+  let atRoot: RequestHandler | undefined;
   for (const [id, engine] of engines) {
     const prefix = prefixes.get(id)!;
-    if (prefix) app.use(prefix, apiHandler(engine, options.bodyLimit));
-    else app.use(apiHandler(engine, options.bodyLimit));
+    if (prefix) mounts.set(prefix, apiHandler(engine, options.bodyLimit));
+    else atRoot = apiHandler(engine, options.bodyLimit);
   }
+  app.use((req, res, next) => {
+    const url = req.url;
+    const end = url.slice(1).search(/[/?]/) + 1;
+    const segment = end === 0 ? url : url.slice(0, end);
+    const mounted = mounts.get(segment);
+    if (mounted) {
+      // As Express does for a mount path: the handler sees the path inside it.
+      const rest = url.slice(segment.length);
+      req.url = rest.startsWith('/') ? rest : `/${rest}`;
+      mounted(req, res, next);
+      return;
+    }
+    if (atRoot) atRoot(req, res, next);
+    else next();
+  });
   app.use((req: Request, res: Response) => {
     const known = [...prefixes.values()].map((p) => `${p}/...`).join(', ');
     send(res, problem(404, 'No such route', `Nothing is served at ${req.method} ${req.path}; this server serves ${known}`));

@@ -38,11 +38,12 @@ export class Journal {
 
   record(entry: Omit<JournalEntry, 'id'>): void {
     this.entries.push({ id: this.nextId++, ...entry });
-    if (this.entries.length > JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
+    // Trim in batches: dropping one entry per request would shift the whole array every time.
+    if (this.entries.length >= 2 * JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
   }
 
   list(filter: JournalFilter = {}): JournalEntry[] {
-    return this.entries.filter(
+    return this.entries.slice(-JOURNAL_CAPACITY).filter(
       (e) =>
         (filter.session === undefined || e.session === filter.session) &&
         (filter.api === undefined || e.api === filter.api) &&
