@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: key generation then overlaps loading the rest of the program.
+import './prepare-keys';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';

@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { apiModules } from '../apis';
 import { EXIT_CANNOT_RUN } from '../report';
-import { startRecorder, type Recorder } from '../replay/recorder';
-import { describeFetchError } from '../replay/send';
+import type { Recorder } from '../replay/recorder';
 
 interface RecordFlags {
   api: string;
@@ -65,6 +64,8 @@ export function addRecordCommand(program: Command): Command {
       }
       let recorder: Recorder;
       try {
+        // Loaded when used: `serve` starts faster without the recorder.
+        const { startRecorder } = await import('../replay/recorder');
         recorder = await startRecorder({
           api: flags.api,
           target: flags.target,
@@ -103,6 +104,7 @@ async function unreachable(target: string, timeoutMs: number): Promise<string | 
     await res.arrayBuffer();
     return undefined;
   } catch (err) {
+    const { describeFetchError } = await import('../replay/send');
     return describeFetchError(err, timeoutMs);
   }
 }

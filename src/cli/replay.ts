@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_CANNOT_RUN, exitCodeOf, progressLine, summary, toJUnit, toJson } from '../report';
-import { runReplay } from '../replay/run';
 
 interface ReplayFlags {
   target?: string;
@@ -39,6 +38,8 @@ export function addReplayCommand(program: Command): Command {
     .option('--session <name>', 'use this X-Authdouble-Session on the target instead of a fresh one per file')
     .addOption(new Option('--admin-token <token>', "the target's control API token").env('AUTHDOUBLE_ADMIN_TOKEN'))
     .action(async (files: string[], flags: ReplayFlags) => {
+      // Loaded when used: `serve` starts faster without the replayer.
+      const { runReplay } = await import('../replay/run');
       const outcome = await runReplay({
         files,
         target: flags.target,

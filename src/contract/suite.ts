@@ -5,6 +5,7 @@ import { SpecChecker } from '../engine/spec-checker';
 import { StartupError } from '../errors';
 import type { CheckResult, RunReport } from '../report';
 import { accountsFor } from './accounts';
+import { DEFAULT_TIMEOUT_MS } from './defaults';
 import { loadTargetFixture } from './fixture-file';
 import { describeFetchError } from './http-client';
 import { loadChecks, type LoadedCheck } from './load-flows';
@@ -36,7 +37,7 @@ export interface VerifyOptions {
   onResult?: (result: CheckResult) => void;
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { DEFAULT_TIMEOUT_MS } from './defaults';
 
 /** A suite ready to run: its checks, and what they run with. */
 export interface PreparedSuite {

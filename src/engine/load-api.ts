@@ -3,7 +3,7 @@ import { StartupError } from '../errors';
 import { fixtureFile, loadFixture } from '../fixtures/load';
 import type { Logger } from '../logger';
 import type { ServerOptions } from '../options';
-import { defaultFixturesDir } from '../paths';
+import { defaultFixturesDir, defaultSpecDir } from '../paths';
 import type { Sessions } from '../state/sessions';
 import { compileSpec } from './compile';
 import { ApiEngine } from './pipeline';
@@ -29,6 +29,7 @@ export async function loadApi(
   pending.catch(() => undefined); // awaited below; a compile error must not leave it unhandled
   const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`, {
     responses: options.strict,
+    trusted: options.specDir === defaultSpecDir,
   });
   const runtime = await pending;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { takeKeyPair } from './key-pool';
 
 export interface JwtSigner {
   alg: string;
@@ -12,7 +13,7 @@ export interface JwtSigner {
 
 /** A key pair made at start-up and a signer over it (RS256, EdDSA, ...), via jose. */
 export async function createJwtSigner(alg: 'RS256' | 'EdDSA', kidPrefix: string): Promise<JwtSigner> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519' } : { modulusLength: 2048 });
+  const { privateKey, publicKey } = await takeKeyPair(alg);
   const kid = `${kidPrefix}-${randomUUID().slice(0, 8)}`;
   const header = { alg, typ: 'JWT', kid };
   return {
