@@ -4,6 +4,7 @@ import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/fault
 import { truncate } from '../state/journal';
 import type { Sessions } from '../state/sessions';
 import { storePrefix } from '../state/sessions';
+import { SESSION_HEADER } from '../headers';
 import { toDiagnostics } from './ajv';
 import type { CompiledOperation, CompiledSpec, ResponseSpec } from './compile';
 import { Router, type RouteMatch } from './router';
@@ -14,6 +15,8 @@ import { mediaTypeOf, parseBody, parseCookies } from './body';
 import type { ApiRuntime, MockRequest, MockResponse, OperationRequest, RequestContext } from './types';
 
 export const SOURCE_HEADER = 'x-authdouble-source';
+/** The longest X-Authdouble-Session accepted (the control API documents the same bound). */
+export const MAX_SESSION_NAME = 200;
 
 export interface EngineOptions {
   /** Validate every response against the spec; a non-conforming one becomes a 500 problem. */
@@ -45,6 +48,9 @@ export class ApiEngine {
   }
 
   async handle(req: MockRequest, route: RouteMatch = this.match(req.method, req.path)): Promise<MockResponse> {
+    if (req.session !== undefined && req.session.length > MAX_SESSION_NAME) {
+      return problem(400, 'Bad session name', `${SESSION_HEADER} must be at most ${MAX_SESSION_NAME} characters`);
+    }
     if (route.kind === 'no-route') {
       return problem(404, 'No such operation', `${this.id} has no operation at ${req.method} ${req.path}`);
     }

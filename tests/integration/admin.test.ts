@@ -223,6 +223,12 @@ describe('isolated sessions (X-Authdouble-Session)', () => {
     await b.b2('/api/v2/signout').set(...bearer(pairB.accessToken.token)).expect(200);
   });
 
+  it('refuses a session name longer than 200 characters', async () => {
+    const res = await request(`${server.url}/b2core`).post('/api/v2/signin').set('X-Authdouble-Session', 'x'.repeat(201)).send(FOO).expect(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    await request(`${server.url}/b2core`).post('/api/v2/signin').set('X-Authdouble-Session', 'x'.repeat(200)).send(FOO).expect(200);
+  });
+
   it('runs side by side: many sessions at once, each seeing only its own', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `parallel-${i}`);
     const pairs = await Promise.all(names.map((n) => as(n).b2('/api/v2/signin').send(FOO).expect(200)));
