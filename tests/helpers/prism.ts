@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort, waitFor } from './ports';
+import { startTestServer, type TestServer } from './server';
 
 const root = path.resolve(__dirname, '../..');
 const prismBin = path.join(root, 'node_modules', '.bin', 'prism');
@@ -64,4 +65,21 @@ export async function startPrism(options: { mode: 'mock' | 'proxy'; spec: string
     },
     close,
   };
+}
+
+/**
+ * For the tests of the enclosing describe block: our server for `api` (strict) behind
+ * `prism proxy <spec> --errors`, started before them and stopped after.
+ */
+export function proxiedByPrism(api: string): { readonly prism: PrismProcess; readonly server: TestServer } {
+  const handle = {} as { prism: PrismProcess; server: TestServer };
+  beforeAll(async () => {
+    handle.server = await startTestServer({ apis: [api] });
+    handle.prism = await startPrism({ mode: 'proxy', spec: `openapi/${api}.yaml`, upstream: `${handle.server.url}/${api}` });
+  });
+  afterAll(async () => {
+    await handle.prism?.close();
+    await handle.server?.close();
+  });
+  return handle;
 }

@@ -1,5 +1,4 @@
-import { startPrism, type PrismProcess } from '../helpers/prism';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { proxiedByPrism, startPrism } from '../helpers/prism';
 import { FOO } from '../helpers/b2core';
 
 jest.setTimeout(60_000);
@@ -47,22 +46,13 @@ describe('openapi/b2core.yaml in Prism', () => {
   });
 
   describe('a flow through `prism proxy --errors` in front of our server', () => {
-    let server: TestServer;
-    let prism: PrismProcess;
-    beforeAll(async () => {
-      server = await startTestServer({ apis: ['b2core'] });
-      prism = await startPrism({ mode: 'proxy', spec: 'openapi/b2core.yaml', upstream: `${server.url}/b2core` });
-    });
-    afterAll(async () => {
-      await prism?.close();
-      await server?.close();
-    });
+    const proxied = proxiedByPrism('b2core');
 
     const call = async (path: string, init: { body?: unknown; token?: string; method?: string } = {}) => {
       const headers: Record<string, string> = {};
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       if (init.token) headers.authorization = `Bearer ${init.token}`;
-      const res = await fetch(`${prism.url}${path}`, {
+      const res = await fetch(`${proxied.prism.url}${path}`, {
         method: init.method ?? 'POST',
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -84,8 +74,8 @@ describe('openapi/b2core.yaml in Prism', () => {
       expect((await call('/api/v2/signout', { token: refreshed.body!.accessToken.token })).status).toBe(401);
       const wrong = await call('/api/v2/signin', { body: { ...FOO, password: 'wrong' } });
       expect(wrong.status).toBe(401);
-      await prism.quiet();
-      expect(prism.violations()).toEqual([]);
+      await proxied.prism.quiet();
+      expect(proxied.prism.violations()).toEqual([]);
     });
   });
 });

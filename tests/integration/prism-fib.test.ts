@@ -1,5 +1,4 @@
-import { startPrism, type PrismProcess } from '../helpers/prism';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { proxiedByPrism, startPrism } from '../helpers/prism';
 import { ALICE, LOGOUT, SESSION, SESSION_INFO } from '../helpers/fib';
 
 jest.setTimeout(60_000);
@@ -41,19 +40,10 @@ describe('openapi/fib.yaml in Prism', () => {
   });
 
   describe('a flow through `prism proxy --errors` in front of our server', () => {
-    let server: TestServer;
-    let prism: PrismProcess;
-    beforeAll(async () => {
-      server = await startTestServer({ apis: ['fib'] });
-      prism = await startPrism({ mode: 'proxy', spec: 'openapi/fib.yaml', upstream: `${server.url}/fib` });
-    });
-    afterAll(async () => {
-      await prism?.close();
-      await server?.close();
-    });
+    const proxied = proxiedByPrism('fib');
 
     it('signs in, uses, refreshes and logs out, and refusals too, with no violation reported', async () => {
-      const url = (path: string) => `${prism.url}${path}`;
+      const url = (path: string) => `${proxied.prism.url}${path}`;
       const signedIn = await call(url(SESSION), { body: ALICE });
       expect(signedIn.status).toBe(200);
       const { accessToken, refreshToken } = signedIn.body!.data as { accessToken: string; refreshToken: string };
@@ -69,8 +59,8 @@ describe('openapi/fib.yaml in Prism', () => {
       expect((await call(url(LOGOUT), { auth: `Bearer ${next.accessToken}` })).status).toBe(401);
       expect((await call(url(SESSION), { body: { ...ALICE, email: 'nobody@wonderland.space' } })).status).toBe(404);
       expect((await call(url(SESSION), { body: { ...ALICE, signature: 'ab' } })).status).toBe(422);
-      await prism.quiet();
-      expect(prism.violations()).toEqual([]);
+      await proxied.prism.quiet();
+      expect(proxied.prism.violations()).toEqual([]);
     });
   });
 });

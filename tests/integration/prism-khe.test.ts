@@ -1,5 +1,4 @@
-import { startPrism, type PrismProcess } from '../helpers/prism';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { proxiedByPrism, startPrism } from '../helpers/prism';
 
 jest.setTimeout(60_000);
 
@@ -39,19 +38,10 @@ describe('openapi/khe.yaml in Prism', () => {
   });
 
   describe('a flow through `prism proxy --errors` in front of our server', () => {
-    let server: TestServer;
-    let prism: PrismProcess;
-    beforeAll(async () => {
-      server = await startTestServer({ apis: ['khe'] });
-      prism = await startPrism({ mode: 'proxy', spec: 'openapi/khe.yaml', upstream: `${server.url}/khe` });
-    });
-    afterAll(async () => {
-      await prism?.close();
-      await server?.close();
-    });
+    const proxied = proxiedByPrism('khe');
 
     it('signs up, signs in, changes the e-mail, refreshes and signs out with no violation reported', async () => {
-      const go = (method: string, path: string, init?: { body?: unknown; auth?: string }) => call(prism.url, method, path, init);
+      const go = (method: string, path: string, init?: { body?: unknown; auth?: string }) => call(proxied.prism.url, method, path, init);
       const newbie = { client: 'khe-web', email: 'newbie@khe.io', password: 'first-hack' };
 
       const up = await go('POST', '/v1.0/users', { body: newbie });
@@ -78,8 +68,8 @@ describe('openapi/khe.yaml in Prism', () => {
       expect((await go('POST', '/v1.0/users/token', { body: { ...HACKER, password: 'wrong-one' } })).status).toBe(400);
       expect((await go('POST', '/v1.0/users/token', { body: { ...HACKER, client: 'nope' } })).status).toBe(400);
 
-      await prism.quiet();
-      expect(prism.violations()).toEqual([]);
+      await proxied.prism.quiet();
+      expect(proxied.prism.violations()).toEqual([]);
     });
   });
 });

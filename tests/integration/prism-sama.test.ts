@@ -1,5 +1,4 @@
-import { startPrism, type PrismProcess } from '../helpers/prism';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { proxiedByPrism, startPrism } from '../helpers/prism';
 import { U1 } from '../helpers/sama';
 
 jest.setTimeout(60_000);
@@ -30,23 +29,14 @@ describe('openapi/sama.yaml in Prism', () => {
   });
 
   describe('a flow through `prism proxy --errors` in front of our server', () => {
-    let server: TestServer;
-    let prism: PrismProcess;
-    beforeAll(async () => {
-      server = await startTestServer({ apis: ['sama'] });
-      prism = await startPrism({ mode: 'proxy', spec: 'openapi/sama.yaml', upstream: `${server.url}/sama` });
-    });
-    afterAll(async () => {
-      await prism?.close();
-      await server?.close();
-    });
+    const proxied = proxiedByPrism('sama');
 
     const call = async (path: string, init: { body?: unknown; token?: string; cookie?: string } = {}) => {
       const headers: Record<string, string> = {};
       if (init.body !== undefined) headers['content-type'] = 'application/json';
       if (init.token) headers.authorization = `Bearer ${init.token}`;
       if (init.cookie) headers.cookie = `refresh_token=${init.cookie}`;
-      const res = await fetch(`${prism.url}${path}`, {
+      const res = await fetch(`${proxied.prism.url}${path}`, {
         method: 'POST',
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -74,8 +64,8 @@ describe('openapi/sama.yaml in Prism', () => {
       const out = await call('/logout', { token: (byCookie.body as any).access_token, cookie: byCookie.refresh });
       expect(out).toMatchObject({ status: 200, body: { success: true }, refresh: '' });
       expect(await call('/logout', { token: (byCookie.body as any).access_token, cookie: byCookie.refresh })).toMatchObject({ status: 401 });
-      await prism.quiet();
-      expect(prism.violations()).toEqual([]);
+      await proxied.prism.quiet();
+      expect(proxied.prism.violations()).toEqual([]);
     });
   });
 });

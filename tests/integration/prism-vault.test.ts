@@ -1,5 +1,4 @@
-import { startPrism, type PrismProcess } from '../helpers/prism';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { proxiedByPrism, startPrism } from '../helpers/prism';
 
 jest.setTimeout(60_000);
 
@@ -64,44 +63,35 @@ describe('openapi/vault.yaml in Prism', () => {
   });
 
   describe('a flow through `prism proxy --errors` in front of our server', () => {
-    let server: TestServer;
-    let prism: PrismProcess;
-    beforeAll(async () => {
-      server = await startTestServer({ apis: ['vault'] });
-      prism = await startPrism({ mode: 'proxy', spec: 'openapi/vault.yaml', upstream: `${server.url}/vault` });
-    });
-    afterAll(async () => {
-      await prism?.close();
-      await server?.close();
-    });
+    const proxied = proxiedByPrism('vault');
 
     it('signs in (JSON and form), uses, refreshes and logs out with no violation reported', async () => {
-      const signedIn = await call(prism.url, '/reg/auth/token', { body: SIGN_IN });
+      const signedIn = await call(proxied.prism.url, '/reg/auth/token', { body: SIGN_IN });
       expect(signedIn.status).toBe(200);
-      const viaForm = await call(prism.url, '/reg/auth/token', { body: SIGN_IN, form: true });
+      const viaForm = await call(proxied.prism.url, '/reg/auth/token', { body: SIGN_IN, form: true });
       expect(viaForm.status).toBe(200);
 
-      const me = await call(prism.url, '/reg/user/session/current', { method: 'GET', token: signedIn.body!.access_token });
+      const me = await call(proxied.prism.url, '/reg/user/session/current', { method: 'GET', token: signedIn.body!.access_token });
       expect(me.status).toBe(200);
-      const refreshed = await call(prism.url, '/reg/auth/token', { body: { grant_type: 'refresh_token', refresh_token: signedIn.body!.refresh_token! } });
+      const refreshed = await call(proxied.prism.url, '/reg/auth/token', { body: { grant_type: 'refresh_token', refresh_token: signedIn.body!.refresh_token! } });
       expect(refreshed.status).toBe(200);
-      const reused = await call(prism.url, '/reg/auth/token', { body: { grant_type: 'refresh_token', refresh_token: signedIn.body!.refresh_token! } });
+      const reused = await call(proxied.prism.url, '/reg/auth/token', { body: { grant_type: 'refresh_token', refresh_token: signedIn.body!.refresh_token! } });
       expect(reused.status).toBe(401);
 
-      const out = await call(prism.url, '/reg/user/session/logout/current', { method: 'DELETE', token: refreshed.body!.access_token });
+      const out = await call(proxied.prism.url, '/reg/user/session/logout/current', { method: 'DELETE', token: refreshed.body!.access_token });
       expect(out.status).toBe(204);
-      const again = await call(prism.url, '/reg/user/session/logout/current', { method: 'DELETE', token: refreshed.body!.access_token });
+      const again = await call(proxied.prism.url, '/reg/user/session/logout/current', { method: 'DELETE', token: refreshed.body!.access_token });
       expect(again.status).toBe(401);
-      expect((await call(prism.url, '/reg/user/session/current', { method: 'GET', token: refreshed.body!.access_token })).status).toBe(401);
+      expect((await call(proxied.prism.url, '/reg/user/session/current', { method: 'GET', token: refreshed.body!.access_token })).status).toBe(401);
 
-      const wrong = await call(prism.url, '/reg/auth/token', { body: { ...SIGN_IN, password: 'wrong' } });
+      const wrong = await call(proxied.prism.url, '/reg/auth/token', { body: { ...SIGN_IN, password: 'wrong' } });
       expect(wrong.status).toBe(401);
       expect(wrong.body).toMatchObject({ status: 'UNAUTHORIZED', message: 'Invalid username or password' });
-      const unknownClient = await call(prism.url, '/reg/auth/token', { body: { ...SIGN_IN, client_id: 'nope' }, form: true });
+      const unknownClient = await call(proxied.prism.url, '/reg/auth/token', { body: { ...SIGN_IN, client_id: 'nope' }, form: true });
       expect(unknownClient.status).toBe(401);
 
-      await prism.quiet();
-      expect(prism.violations()).toEqual([]);
+      await proxied.prism.quiet();
+      expect(proxied.prism.violations()).toEqual([]);
     });
   });
 });
