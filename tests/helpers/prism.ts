@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, waitFor } from './ports';
 import { startTestServer, type TestServer } from './server';
@@ -82,4 +84,28 @@ export function proxiedByPrism(api: string): { readonly prism: PrismProcess; rea
     await handle.server?.close();
   });
   return handle;
+}
+
+/**
+ * `prism proxy <spec> --errors` in front of an upstream that answers every request with `status` and
+ * `body` (JSON): the way to show that a Prism check can fail. `close()` stops both.
+ */
+export async function prismBeforeBrokenUpstream(spec: string, status: number, body: string): Promise<PrismProcess> {
+  const broken = createServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+  const upstream = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+  const prism = await startPrism({ mode: 'proxy', spec, upstream }).catch((err: unknown) => {
+    broken.close();
+    throw err;
+  });
+  return {
+    ...prism,
+    close: async () => {
+      await prism.close();
+      await new Promise((r) => broken.close(r));
+    },
+  };
 }

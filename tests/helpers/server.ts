@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
+import { StartupError } from '../../src/errors';
 import { startServer, type RunningServer } from '../../src/server';
 import type { ServerOptions } from '../../src/options';
 
@@ -14,4 +18,31 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     ...running,
     api: (id) => request.agent(`${running.url}${running.prefixes.get(id) ?? ''}`),
   };
+}
+
+const folders: string[] = [];
+// Jest loads this module once per test file, so the folders go when the file ends.
+afterAll(() => folders.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh fixtures folder holding `<api>.yaml` with `yaml`. */
+export function fixturesFolder(api: string, yaml: string): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), `authdouble-${api}-fixtures-`));
+  folders.push(dir);
+  const file = path.join(dir, `${api}.yaml`);
+  writeFileSync(file, yaml);
+  return { dir, file };
+}
+
+/** Starts `api` on `yaml` as its fixture, which must fail: returns the start-up error's message. */
+export async function fixtureStartupError(api: string, yaml: string): Promise<{ message: string; file: string }> {
+  const { dir, file } = fixturesFolder(api, yaml);
+  const err = await startTestServer({ apis: [api], fixturesDir: dir }).then(
+    async (server) => {
+      await server.close();
+      throw new Error('the server started on a broken fixture');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StartupError);
+  return { message: (err as Error).message, file };
 }

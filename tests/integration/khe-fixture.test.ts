@@ -1,34 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { StartupError } from '../../src/errors';
-import { startTestServer } from '../helpers/server';
+import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers/server';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'khe-fixture-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const USER = (key: string, email: string, extra = '') =>
   `  - key: ${key}\n    email: ${email}\n    password: hackathon\n${extra}`;
 const KEY_A = 'ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f';
 const KEY_B = 'c409d8ba-facf-4a06-b8bb-8eb145cfb52f';
 
-/** Starts the khe API on `yaml` as its fixture; returns the start-up error's message. */
-async function startupError(yaml: string): Promise<{ message: string; file: string }> {
-  const file = path.join(dir, 'khe.yaml');
-  writeFileSync(file, yaml);
-  const err = await startTestServer({ apis: ['khe'], fixturesDir: dir }).then(
-    async (server) => {
-      await server.close();
-      throw new Error('the server started on a broken fixture');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StartupError);
-  return { message: (err as Error).message, file };
-}
 
 describe('khe fixture validation at start-up', () => {
   it.each([
@@ -83,7 +60,7 @@ describe('khe fixture validation at start-up', () => {
       ':4:', '/clients/2', 'duplicate client "khe-web"',
     ],
   ])('refuses %s, naming file, line, path and problem', async (_name, yaml, line, pointer, problem) => {
-    const { message, file } = await startupError(yaml);
+    const { message, file } = await fixtureStartupError('khe', yaml);
     expect(message).toContain(`${file}: the khe fixture is invalid`);
     const detail = message.split('\n').find((l) => l.includes(` ${pointer}: `));
     expect(detail).toBeDefined();
@@ -92,12 +69,12 @@ describe('khe fixture validation at start-up', () => {
   });
 
   it('refuses a file that is not YAML, with its line', async () => {
-    const { message, file } = await startupError('clients: [khe-web\nusers: {\n');
+    const { message, file } = await fixtureStartupError('khe', 'clients: [khe-web\nusers: {\n');
     expect(message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: the khe fixture is not valid YAML`));
   });
 
   it('fills in the 30-day default lifetime', async () => {
-    writeFileSync(path.join(dir, 'khe.yaml'), `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}`);
+    const { dir } = fixturesFolder('khe', `clients: [khe-web]\nusers:\n${USER(KEY_A, 'a@khe.io')}`);
     const server = await startTestServer({ apis: ['khe'], fixturesDir: dir });
     try {
       const now = Date.UTC(2021, 5, 1);

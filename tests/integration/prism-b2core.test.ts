@@ -1,4 +1,4 @@
-import { proxiedByPrism, startPrism } from '../helpers/prism';
+import { prismBeforeBrokenUpstream, proxiedByPrism, startPrism } from '../helpers/prism';
 import { FOO } from '../helpers/b2core';
 
 jest.setTimeout(60_000);
@@ -22,14 +22,7 @@ describe('openapi/b2core.yaml in Prism', () => {
   });
 
   it('reports a violation when the upstream breaks the spec (so the check below can fail)', async () => {
-    const { createServer } = await import('node:http');
-    const broken = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"unexpected":true}');
-    });
-    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
-    const port = (broken.address() as { port: number }).port;
-    const prism = await startPrism({ mode: 'proxy', spec: 'openapi/b2core.yaml', upstream: `http://127.0.0.1:${port}` });
+    const prism = await prismBeforeBrokenUpstream('openapi/b2core.yaml', 200, '{"unexpected":true}');
     try {
       const res = await fetch(`${prism.url}/api/v2/signin`, {
         method: 'POST',
@@ -41,7 +34,6 @@ describe('openapi/b2core.yaml in Prism', () => {
       expect(prism.violations().length).toBeGreaterThan(0);
     } finally {
       await prism.close();
-      broken.close();
     }
   });
 

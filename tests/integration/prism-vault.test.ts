@@ -1,4 +1,4 @@
-import { proxiedByPrism, startPrism } from '../helpers/prism';
+import { prismBeforeBrokenUpstream, proxiedByPrism, startPrism } from '../helpers/prism';
 
 jest.setTimeout(60_000);
 
@@ -42,15 +42,8 @@ describe('openapi/vault.yaml in Prism', () => {
   });
 
   it('reports a violation when the upstream breaks the spec (so the check below can fail)', async () => {
-    const { createServer } = await import('node:http');
-    const broken = createServer((_req, res) => {
-      // The generic OAuth error body, which is not Vault's.
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end('{"error":"invalid_grant"}');
-    });
-    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
-    const port = (broken.address() as { port: number }).port;
-    const prism = await startPrism({ mode: 'proxy', spec: 'openapi/vault.yaml', upstream: `http://127.0.0.1:${port}` });
+    // The generic OAuth error body, which is not Vault's.
+    const prism = await prismBeforeBrokenUpstream('openapi/vault.yaml', 401, '{"error":"invalid_grant"}');
     try {
       const res = await call(prism.url, '/reg/auth/token', { body: SIGN_IN });
       expect(res.status).toBe(500);
@@ -58,7 +51,6 @@ describe('openapi/vault.yaml in Prism', () => {
       expect(prism.violations().length).toBeGreaterThan(0);
     } finally {
       await prism.close();
-      broken.close();
     }
   });
 

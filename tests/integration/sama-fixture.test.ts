@@ -1,34 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { StartupError } from '../../src/errors';
-import { startTestServer } from '../helpers/server';
+import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers/server';
 import { samaFixtureText } from '../helpers/sama';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'sama-fixture-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const original = samaFixtureText();
 const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Starts sama on `yaml`; returns the start-up error. */
-async function startupError(yaml: string): Promise<{ message: string; file: string }> {
-  const file = path.join(dir, 'sama.yaml');
-  writeFileSync(file, yaml);
-  const err = await startTestServer({ apis: ['sama'], fixturesDir: dir }).then(
-    async (server) => {
-      await server.close();
-      throw new Error('the server started on a broken fixture');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StartupError);
-  return { message: (err as Error).message, file };
-}
 
 describe('sama fixture errors stop start-up with file, line, path and message', () => {
   it.each([
@@ -41,47 +18,44 @@ describe('sama fixture errors stop start-up with file, line, path and message', 
   ])('%s', async (_name, [from, to], needle, pointer, problem) => {
     const text = original.replace(from!, to!);
     expect(text).not.toBe(original);
-    const { message, file } = await startupError(text);
+    const { message, file } = await fixtureStartupError('sama', text);
     expect(message).toMatch(new RegExp(`^${escape(file)}: the sama fixture is invalid:\\n`));
     expect(message).toMatch(new RegExp(`${escape(file)}:${lineOf(text, needle)}:\\d+ ${escape(pointer)}: ${escape(problem)}`));
   });
 
   it('names a user of an organization that does not exist', async () => {
     const text = original.replace('organization_id: 680a2fae96cc69d78861f102', 'organization_id: 680a2fae96cc69d78861f1ff');
-    const { message, file } = await startupError(text);
+    const { message, file } = await fixtureStartupError('sama', text);
     expect(message).toContain(`${file}:${lineOf(text, '680a2fae96cc69d78861f1ff')}:`);
     expect(message).toContain('/users/2/organization_id: no organization has _id "680a2fae96cc69d78861f1ff"');
   });
 
   it('names a login repeated in the same organization, in another case', async () => {
     const text = original.replace('login: user_1', 'login: LOGIN_U1');
-    const { message } = await startupError(text);
+    const { message } = await fixtureStartupError('sama', text);
     expect(message).toMatch(/sama\.yaml:\d+:\d+ \/users\/1\/login: duplicate login "LOGIN_U1" in organization 680a2fae96cc69d78861f101/);
   });
 
   it('names a duplicate user _id and a duplicate organization', async () => {
     const text = original.replace('_id: 63480e68f4794709f802a2fb', '_id: 63480e68f4794709f802a2fa').replace('_id: 680a2fae96cc69d78861f102', '_id: 680a2fae96cc69d78861f101');
-    const { message } = await startupError(text);
+    const { message } = await fixtureStartupError('sama', text);
     expect(message).toMatch(/\/users\/1\/_id: duplicate _id "63480e68f4794709f802a2fa"/);
     expect(message).toMatch(/\/organizations\/1\/_id: duplicate _id "680a2fae96cc69d78861f101"/);
   });
 
   it('names missing lists', async () => {
-    const { message } = await startupError('tokens:\n  accessTokenSeconds: 60\n');
+    const { message } = await fixtureStartupError('sama', 'tokens:\n  accessTokenSeconds: 60\n');
     expect(message).toMatch(/sama\.yaml:1:1 \/organizations: is required/);
     expect(message).toMatch(/sama\.yaml:1:1 \/users: is required/);
   });
 
   it('reports YAML that does not parse, with its line', async () => {
-    const { message, file } = await startupError('users:\n  - _id: [unclosed\n');
+    const { message, file } = await fixtureStartupError('sama', 'users:\n  - _id: [unclosed\n');
     expect(message).toMatch(new RegExp(`^${escape(file)}:\\d+:\\d+: the sama fixture is not valid YAML`));
   });
 
   it('starts on a minimal fixture, with every default filled in', async () => {
-    writeFileSync(
-      path.join(dir, 'sama.yaml'),
-      'organizations:\n  - { _id: "0123456789abcdef01234567", name: O }\nusers:\n  - { _id: "0123456789abcdef01234568", organization_id: "0123456789abcdef01234567", login: a, password: b }\n',
-    );
+    const { dir } = fixturesFolder('sama', 'organizations:\n  - { _id: "0123456789abcdef01234567", name: O }\nusers:\n  - { _id: "0123456789abcdef01234568", organization_id: "0123456789abcdef01234567", login: a, password: b }\n');
     const server = await startTestServer({ apis: ['sama'], fixturesDir: dir });
     try {
       const res = await server.api('sama').post('/login').send({ organization_id: '0123456789abcdef01234567', login: 'a', password: 'b', device_id: 'd' }).expect(200);

@@ -1,33 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { StartupError } from '../../src/errors';
-import { startTestServer } from '../helpers/server';
+import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers/server';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A fixtures folder holding `vault.yaml` with `text`; returns the folder and the file. */
-function fixtureDir(text: string): { dir: string; file: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'authdouble-vault-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'vault.yaml');
-  writeFileSync(file, text);
-  return { dir, file };
-}
-
-async function startupError(text: string): Promise<{ message: string; file: string }> {
-  const { dir, file } = fixtureDir(text);
-  const err = await startTestServer({ apis: ['vault'], fixturesDir: dir }).then(
-    async (server) => {
-      await server.close();
-      return undefined;
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StartupError);
-  return { message: (err as Error).message, file };
-}
 
 const GOOD = `clients:
   - id: app
@@ -65,7 +38,7 @@ describe('a broken vault fixture stops start-up with file, line, path and messag
     ['a duplicate client id', GOOD.replace('  - id: app\n', '  - id: app\n  - id: app\n'), /:3:9 \/clients\/1\/id: duplicate id "app"/],
     ['YAML that does not parse', 'clients: [\n', /:\d+:\d+: the vault fixture is not valid YAML/],
   ])('%s', async (_name, text, expected) => {
-    const { message, file } = await startupError(text);
+    const { message, file } = await fixtureStartupError('vault', text);
     expect(message.startsWith(file)).toBe(true);
     expect(message).toMatch(expected);
   });
@@ -73,7 +46,7 @@ describe('a broken vault fixture stops start-up with file, line, path and messag
 
 describe('a custom vault fixture', () => {
   it('sets the lifetimes, the clients, and the seed scope for a user without one', async () => {
-    const { dir } = fixtureDir(`tokens:\n  accessTokenSeconds: 60\n  refreshTokenSeconds: 120\n${GOOD}`);
+    const { dir } = fixturesFolder('vault', `tokens:\n  accessTokenSeconds: 60\n  refreshTokenSeconds: 120\n${GOOD}`);
     const server = await startTestServer({ apis: ['vault'], fixturesDir: dir });
     try {
       const signIn = await server

@@ -1,5 +1,5 @@
 import type { RateLimitRule } from '../../state/rate-limiter';
-import { duplicates, rateLimitSchema, secondsSchema } from '../shared/fixture-schemas';
+import { duplicates, rateLimitSchema, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export interface B2CoreUser {
   id: string;
@@ -25,26 +25,16 @@ export const fixtureSchema = {
   required: ['users'],
   properties: {
     issuer: { type: 'string', minLength: 1, default: 'https://ap.vendor.com', description: 'The `iss` claim of issued JWTs' },
-    tokens: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        accessTokenSeconds: secondsSchema(36000, 'Access token lifetime (10 hours, as in the document)'),
-        refreshTokenSeconds: secondsSchema(2592000, 'Refresh token lifetime (30 days)'),
-        twoFactorTokenSeconds: secondsSchema(600, '2FA token lifetime (10 minutes)'),
-      },
-    },
-    rateLimits: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        signIn: rateLimitSchema(5, 60, 300),
-        confirm: rateLimitSchema(3, 60, 300),
-        refresh: rateLimitSchema(5, 60, 300),
-      },
-    },
+    tokens: settingsSchema({
+      accessTokenSeconds: secondsSchema(36000, 'Access token lifetime (10 hours, as in the document)'),
+      refreshTokenSeconds: secondsSchema(2592000, 'Refresh token lifetime (30 days)'),
+      twoFactorTokenSeconds: secondsSchema(600, '2FA token lifetime (10 minutes)'),
+    }),
+    rateLimits: settingsSchema({
+      signIn: rateLimitSchema(5, 60, 300),
+      confirm: rateLimitSchema(3, 60, 300),
+      refresh: rateLimitSchema(5, 60, 300),
+    }),
     users: {
       type: 'array',
       minItems: 1,

@@ -1,4 +1,4 @@
-import { duplicates, secondsSchema } from '../shared/fixture-schemas';
+import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export interface FibUser {
   /** The e-mail the user signs and signs in with; the `sub` claim. */
@@ -23,15 +23,10 @@ export const fixtureSchema = {
   additionalProperties: false,
   required: ['users'],
   properties: {
-    tokens: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        accessTokenSeconds: secondsSchema(300, 'Access token lifetime, also the `expirationTime` returned (300, as in the document)'),
-        refreshTokenSeconds: secondsSchema(86400, 'Refresh token lifetime from issue (24 hours, as in the document’s example tokens)'),
-      },
-    },
+    tokens: settingsSchema({
+      accessTokenSeconds: secondsSchema(300, 'Access token lifetime, also the `expirationTime` returned (300, as in the document)'),
+      refreshTokenSeconds: secondsSchema(86400, 'Refresh token lifetime from issue (24 hours, as in the document’s example tokens)'),
+    }),
     users: {
       type: 'array',
       minItems: 1,

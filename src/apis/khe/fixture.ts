@@ -1,4 +1,4 @@
-import { duplicates, secondsSchema } from '../shared/fixture-schemas';
+import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export const ROLES = ['attendee', 'staff', 'admin'] as const;
 export type KheRole = (typeof ROLES)[number];
@@ -34,14 +34,9 @@ export const fixtureSchema = {
       description: 'Known client IDs',
       items: { type: 'string', minLength: 1, maxLength: 128 },
     },
-    tokens: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        lifetimeSeconds: secondsSchema(2592000, 'How long a token (and its refresh token) lives: 30 days, as the real server'),
-      },
-    },
+    tokens: settingsSchema({
+      lifetimeSeconds: secondsSchema(2592000, 'How long a token (and its refresh token) lives: 30 days, as the real server'),
+    }),
     users: {
       type: 'array',
       minItems: 1,

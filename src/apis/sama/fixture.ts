@@ -1,4 +1,4 @@
-import { duplicates, secondsSchema } from '../shared/fixture-schemas';
+import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export interface SamaOrganization {
   _id: string;
@@ -32,41 +32,26 @@ export const fixtureSchema = {
   additionalProperties: false,
   required: ['organizations', 'users'],
   properties: {
-    tokens: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        accessTokenSeconds: secondsSchema(10800, 'Access token lifetime (3 hours, JWT_ACCESS_TOKEN_EXPIRES_IN of the real server)'),
-        refreshTokenSeconds: secondsSchema(2592000, 'Refresh token and cookie lifetime (30 days)'),
+    tokens: settingsSchema({
+      accessTokenSeconds: secondsSchema(10800, 'Access token lifetime (3 hours, JWT_ACCESS_TOKEN_EXPIRES_IN of the real server)'),
+      refreshTokenSeconds: secondsSchema(2592000, 'Refresh token and cookie lifetime (30 days)'),
+    }),
+    cookie: settingsSchema({
+      secure: {
+        type: 'boolean',
+        default: false,
+        description: 'Mark the refresh_token cookie Secure (the real server does; off so that browsers keep it on plain http)',
       },
-    },
-    cookie: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        secure: {
-          type: 'boolean',
-          default: false,
-          description: 'Mark the refresh_token cookie Secure (the real server does; off so that browsers keep it on plain http)',
-        },
+    }),
+    websocket: settingsSchema({
+      maxMessageBytes: {
+        type: 'integer',
+        minimum: 64,
+        maximum: 1048576,
+        default: 65536,
+        description: 'Larger frames get a 413 error message; the connection stays open',
       },
-    },
-    websocket: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        maxMessageBytes: {
-          type: 'integer',
-          minimum: 64,
-          maximum: 1048576,
-          default: 65536,
-          description: 'Larger frames get a 413 error message; the connection stays open',
-        },
-      },
-    },
+    }),
     organizations: {
       type: 'array',
       minItems: 1,

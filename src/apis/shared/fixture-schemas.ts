@@ -1,17 +1,17 @@
 /** JSON Schema pieces that several APIs' fixture schemas share. */
 
+/** A group of settings that may be left out: every property has its own default. */
+export function settingsSchema(properties: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'object', additionalProperties: false, default: {}, properties };
+}
+
 /** A fixed-window rate limit with lockout, with the given defaults. */
 export function rateLimitSchema(limit: number, windowSeconds: number, lockoutSeconds: number): Record<string, unknown> {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    default: {},
-    properties: {
-      limit: { type: 'integer', minimum: 1, default: limit, description: 'Attempts allowed per window' },
-      windowSeconds: { type: 'integer', minimum: 1, default: windowSeconds },
-      lockoutSeconds: { type: 'integer', minimum: 1, default: lockoutSeconds, description: 'How long a caller past the limit is locked out' },
-    },
-  };
+  return settingsSchema({
+    limit: { type: 'integer', minimum: 1, default: limit, description: 'Attempts allowed per window' },
+    windowSeconds: { type: 'integer', minimum: 1, default: windowSeconds },
+    lockoutSeconds: { type: 'integer', minimum: 1, default: lockoutSeconds, description: 'How long a caller past the limit is locked out' },
+  });
 }
 
 /** A lifetime in seconds with a default. */

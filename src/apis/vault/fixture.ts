@@ -1,4 +1,4 @@
-import { duplicates, secondsSchema } from '../shared/fixture-schemas';
+import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export interface VaultClient {
   id: string;
@@ -40,15 +40,10 @@ export const fixtureSchema = {
   additionalProperties: false,
   required: ['clients', 'users'],
   properties: {
-    tokens: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        accessTokenSeconds: secondsSchema(86400, 'Access token lifetime, the `expires_in` of the response (1 day, as in the seed)'),
-        refreshTokenSeconds: secondsSchema(2592000, 'Refresh token lifetime (30 days; authdouble choice)'),
-      },
-    },
+    tokens: settingsSchema({
+      accessTokenSeconds: secondsSchema(86400, 'Access token lifetime, the `expires_in` of the response (1 day, as in the seed)'),
+      refreshTokenSeconds: secondsSchema(2592000, 'Refresh token lifetime (30 days; authdouble choice)'),
+    }),
     clients: {
       type: 'array',
       minItems: 1,
