@@ -6,6 +6,8 @@ import { problem, type ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
 import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
+import { withEventStream } from './admin/events';
+import { redirectToConsole } from './admin/redirect';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
 
@@ -50,8 +52,11 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   // One dispatcher by first path segment: cheaper than an Express layer per API on every request.
   const mounts = new Map<string, RequestHandler>();
   if (options.admin) {
-    const admin = createAdminEngine({ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger });
-    mounts.set(ADMIN_PREFIX, apiHandler(admin, 64 * 1024, { journal: false }));
+    const admin = createAdminEngine({
+      ...{ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger },
+      console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes },
+    });
+    mounts.set(ADMIN_PREFIX, withEventStream(apiHandler(admin, 64 * 1024, { journal: false }), { sessions, adminToken: options.adminToken }));
   }
   if (!isLoopback(options.host) && options.admin && !options.adminToken) {
     logger.warn(`listening on ${options.host} with the control API open to anyone who can reach it; set --admin-token or --no-admin`);
@@ -62,6 +67,8 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     if (prefix) mounts.set(prefix, apiHandler(engine, options.bodyLimit));
     else atRoot = apiHandler(engine, options.bodyLimit);
   }
+  // `GET /` opens the web console, unless an API is served at the root.
+  if (options.admin && !atRoot) mounts.set('/', redirectToConsole);
   app.use((req, res, next) => {
     const url = req.url;
     const end = url.slice(1).search(/[/?]/) + 1;

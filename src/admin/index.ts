@@ -8,6 +8,7 @@ import { MockError } from '../errors';
 import type { Logger } from '../logger';
 import { defaultSpecDir } from '../paths';
 import { createAdminBehaviours, type AdminDeps } from './behaviours';
+import { createConsoleBehaviours, PUBLIC_OPERATIONS, type ConsoleDeps } from './console-behaviours';
 
 /** Where the control API is mounted. */
 export const ADMIN_PREFIX = '/__admin';
@@ -17,6 +18,7 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   404: 'Not found',
   413: 'Payload too large',
+  406: 'Not acceptable',
   415: 'Unsupported media type',
 };
 
@@ -25,10 +27,12 @@ const TITLES: Record<number, string> = {
  * requests are validated the same way), with problem+json errors. With `adminToken`, every call
  * needs `Authorization: Bearer <adminToken>`.
  */
-export function createAdminEngine(deps: AdminDeps & { adminToken?: string; strict: boolean; logger: Logger }): ApiEngine {
+export function createAdminEngine(
+  deps: AdminDeps & { adminToken?: string; strict: boolean; logger: Logger; console: ConsoleDeps },
+): ApiEngine {
   const file = path.join(defaultSpecDir, 'admin.yaml');
   const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', { responses: deps.strict, trusted: true });
-  const behaviours = createAdminBehaviours(deps);
+  const behaviours = { ...createAdminBehaviours(deps), ...createConsoleBehaviours(deps, deps.console) };
   const runtime: ApiRuntime = {
     behaviours: deps.adminToken ? guard(behaviours, deps.adminToken) : behaviours,
     formatError: (error: MockError): MockResponse => ({
@@ -44,7 +48,7 @@ function guard(behaviours: Record<string, Behaviour>, token: string): Record<str
   return Object.fromEntries(
     Object.entries(behaviours).map(([id, behaviour]): [string, Behaviour] => [
       id,
-      (req, ctx) => {
+      PUBLIC_OPERATIONS.has(id) ? behaviour : (req, ctx) => {
         if (!safeEqual(req.headers.authorization ?? '', expected)) {
           throw new MockError('unauthorized', 401, 'The control API needs Authorization: Bearer <admin token>');
         }

@@ -34,6 +34,13 @@ export class Faults {
     this.faults = [];
   }
 
+  /** Removes one fault; false when there is none with that id. */
+  remove(id: number): boolean {
+    const before = this.faults.length;
+    this.faults = this.faults.filter((f) => f.id !== id);
+    return this.faults.length < before;
+  }
+
   /** The first fault matching this request, counted as used. */
   take(api: string, operationId: string): FaultAction | undefined {
     const index = this.faults.findIndex(

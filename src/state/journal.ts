@@ -14,6 +14,10 @@ export interface JournalEntry {
   durationMs: number;
   requestBody?: string;
   responseBody?: string;
+  /** The request's headers as received. */
+  requestHeaders?: Record<string, string | string[]>;
+  /** The headers the mock set on its answer (content type included). */
+  responseHeaders?: Record<string, string | string[]>;
 }
 
 export interface JournalFilter {
@@ -35,9 +39,12 @@ export const JOURNAL_BODY_LIMIT = 4096;
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextId = 1;
+  private readonly listeners = new Set<(entry: JournalEntry) => void>();
 
   record(entry: Omit<JournalEntry, 'id'>): void {
-    this.entries.push({ id: this.nextId++, ...entry });
+    const recorded = { id: this.nextId++, ...entry };
+    this.entries.push(recorded);
+    for (const listener of this.listeners) listener(recorded);
     // Trim in batches: dropping one entry per request would shift the whole array every time.
     if (this.entries.length >= 2 * JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
   }
@@ -53,6 +60,12 @@ export class Journal {
     );
   }
 
+  /** Calls `listener` with every entry recorded from now on; returns the function that stops it. */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Forgets one session's entries, or all. */
   clear(session?: string): void {
     this.entries = session === undefined ? [] : this.entries.filter((e) => e.session !== session);
@@ -62,4 +75,26 @@ export class Journal {
 export function truncate(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
   return text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text;
+}
+
+/** Headers are kept up to this many, each value up to this many characters, so memory stays bounded. */
+export const JOURNAL_HEADER_COUNT = 50;
+export const JOURNAL_HEADER_LIMIT = 512;
+
+/** A bounded copy of a header set, for the journal. */
+export function journalHeaders(headers: Record<string, string | string[] | number | undefined> | undefined): Record<string, string | string[]> | undefined {
+  if (headers === undefined) return undefined;
+  // No prototype: a header named __proto__ stays a plain entry.
+  const out = Object.create(null) as Record<string, string | string[]>;
+  let count = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (++count > JOURNAL_HEADER_COUNT) break;
+    out[name] = Array.isArray(value) ? value.slice(0, 8).map((v) => truncateHeader(v)) : truncateHeader(String(value));
+  }
+  return out;
+}
+
+function truncateHeader(value: string): string {
+  return value.length > JOURNAL_HEADER_LIMIT ? `${value.slice(0, JOURNAL_HEADER_LIMIT)}…` : value;
 }

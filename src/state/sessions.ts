@@ -59,8 +59,10 @@ export class Sessions {
   /** One journal for every session, so its size bound holds for the whole server. */
   readonly journal = new Journal();
   private changeCount = 0;
-  private readonly onChange = (): void => {
+  private readonly listeners = new Set<(session: string) => void>();
+  private readonly onChange = (session: string): void => {
     this.changeCount++;
+    for (const listener of this.listeners) listener(session);
   };
 
   constructor(private readonly baseClock: Clock = systemClock) {}
@@ -68,6 +70,15 @@ export class Sessions {
   /** Grows with every change to any session's store, outbox or clock, and with sessions made or dropped. */
   get changes(): number {
     return this.changeCount;
+  }
+
+  /**
+   * Calls `listener` with a session's name after any change to its store, outbox or clock, and when
+   * it is made; returns the function that stops it. (The console's live view listens here.)
+   */
+  subscribe(listener: (session: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get(name = 'default'): Session {
@@ -80,9 +91,9 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal, this.onChange);
+    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name));
     this.sessions.set(name, session);
-    this.onChange();
+    this.onChange(name);
     if (this.sessions.size > MAX_SESSIONS) {
       for (const oldest of this.sessions.keys()) {
         if (oldest !== 'default') {
