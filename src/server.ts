@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
+import { refuseUpgrade } from './engine/ws-guard';
 import type { ServerOptions } from './options';
 import { StateFile } from './state/persist';
 
@@ -97,6 +98,7 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (refuseUpgrade(req, socket)) return;
     const pathname = trimSlash((req.url ?? '/').split('?')[0] ?? '/');
     const target = endpoints.find((e) => e.url === pathname);
     const origin = req.headers.origin;
