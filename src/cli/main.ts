@@ -53,6 +53,14 @@ interface ServeFlags {
   adminToken?: string;
   stateFile?: string;
   keysFile?: string;
+  cors: boolean;
+  corsOrigin?: string[];
+}
+
+function parseOrigins(value: string, previous: string[] = []): string[] {
+  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length === 0) throw new InvalidArgumentError('needs at least one origin, such as http://localhost:5173');
+  return [...previous, ...origins];
 }
 
 export function buildProgram(): Command {
@@ -102,6 +110,12 @@ export function buildProgram(): Command {
         'keep the signing keys in this file, so tokens verify after a restart (default: ~/.cache/authdouble/keys.json, or the state file with --state-file)',
       ).env('AUTHDOUBLE_KEYS_FILE'),
     )
+    .option(
+      '--cors-origin <origins>',
+      'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
+      parseOrigins,
+    )
+    .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
       const options: Partial<ServerOptions> = {
         port: flags.port,
@@ -117,6 +131,8 @@ export function buildProgram(): Command {
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
         keysFile: flags.keysFile,
+        cors: flags.cors,
+        corsOrigins: flags.corsOrigin,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);

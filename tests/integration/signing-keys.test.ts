@@ -30,24 +30,26 @@ async function stop(server: TestServer): Promise<void> {
   await server.close();
 }
 
+/** fetch's JSON, loosely typed as tests read it. */
+const read = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** A b2core access token, a vault one and a fib one, issued by `server`. */
 async function issueTokens(server: TestServer): Promise<string[]> {
-  const b2core = await (await fetch(`${server.url}/b2core/api/v2/signin`, json({ email: 'foo@bar.com', password: 'Secret123' }))).json();
-  const vault = await (
-    await fetch(`${server.url}/vault/reg/auth/token`, {
+  const b2core = await read(fetch(`${server.url}/b2core/api/v2/signin`, json({ email: 'foo@bar.com', password: 'Secret123' })));
+  const vault = await read(
+    fetch(`${server.url}/vault/reg/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=password&username=user%40example.com&password=A9%23bL8%40z&client_id=haequi3Aah8lie2r',
-    })
-  ).json();
-  const sama = await (
-    await fetch(
+    }),
+  );
+  const sama = await read(
+    fetch(
       `${server.url}/sama/login`,
       json({ organization_id: '680a2fae96cc69d78861f101', login: 'login_u1', password: 'u1_password', device_id: 'keys-test' }),
-    )
-  ).json();
+    ),
+  );
   const tokens = [b2core.accessToken?.token, vault.access_token, sama.access_token];
   expect(tokens.every((t) => typeof t === 'string')).toBe(true);
   return tokens as string[];
@@ -55,7 +57,7 @@ async function issueTokens(server: TestServer): Promise<string[]> {
 
 /** Verifies each token against the JWKS the server publishes now. */
 async function verifiesAgainst(server: TestServer, tokens: string[]): Promise<boolean[]> {
-  const jwks = createLocalJWKSet(await (await fetch(`${server.url}/__admin/keys`)).json());
+  const jwks = createLocalJWKSet(await read(fetch(`${server.url}/__admin/keys`)));
   return Promise.all(tokens.map((t) => jwtVerify(t, jwks).then(() => true, () => false)));
 }
 
