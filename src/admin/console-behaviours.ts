@@ -15,9 +15,6 @@ export interface ConsoleDeps {
   prefixes: Map<string, string>;
 }
 
-/** The operations anyone may call, even with --admin-token: files that hold no state (see admin.yaml). */
-export const PUBLIC_OPERATIONS = new Set(['getSpec', 'getDocs', 'getDocsAsset', 'getConsole', 'getConsoleAsset']);
-
 /**
  * The control-API calls the web console needs (openapi/admin.yaml, tag `console`). What they serve
  * (files, fixtures, specs) is read on first request, not at start-up.

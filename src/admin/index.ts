@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { safeEqual } from '../apis/shared/secrets';
-import { compileSpec } from '../engine/compile';
+import { compileSpec, type CompiledSpec } from '../engine/compile';
+import { Router } from '../engine/router';
 import { ApiEngine, problem } from '../engine/pipeline';
-import type { ApiRuntime, Behaviour, MockResponse } from '../engine/types';
+import type { ApiRuntime, MockRequest, MockResponse } from '../engine/types';
 import { readYamlFile } from '../engine/yaml-file';
 import { MockError } from '../errors';
 import type { Logger } from '../logger';
 import { defaultSpecDir } from '../paths';
 import { createAdminBehaviours, type AdminDeps } from './behaviours';
-import { createConsoleBehaviours, PUBLIC_OPERATIONS, type ConsoleDeps } from './console-behaviours';
+import { createConsoleBehaviours, type ConsoleDeps } from './console-behaviours';
 
 /** Where the control API is mounted. */
 export const ADMIN_PREFIX = '/__admin';
@@ -34,7 +35,9 @@ export function createAdminEngine(
   const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', { responses: deps.strict, trusted: true });
   const behaviours = { ...createAdminBehaviours(deps), ...createConsoleBehaviours(deps, deps.console) };
   const runtime: ApiRuntime = {
-    behaviours: deps.adminToken ? guard(behaviours, deps.adminToken) : behaviours,
+    behaviours,
+    // The token is checked before validation and before any session is looked up or created.
+    authorize: deps.adminToken ? adminTokenCheck(deps.adminToken, spec) : undefined,
     formatError: (error: MockError): MockResponse => ({
       ...problem(error.status, TITLES[error.status] ?? 'Error', error.message),
       headers: error.status === 401 ? { ...error.headers, 'www-authenticate': 'Bearer realm="authdouble admin"' } : error.headers,
@@ -43,17 +46,12 @@ export function createAdminEngine(
   return new ApiEngine('admin', spec, runtime, deps.sessions, { strict: deps.strict, faults: false }, deps.logger);
 }
 
-function guard(behaviours: Record<string, Behaviour>, token: string): Record<string, Behaviour> {
+function adminTokenCheck(token: string, spec: CompiledSpec): (req: MockRequest) => MockError | undefined {
   const expected = `Bearer ${token}`;
-  return Object.fromEntries(
-    Object.entries(behaviours).map(([id, behaviour]): [string, Behaviour] => [
-      id,
-      PUBLIC_OPERATIONS.has(id) ? behaviour : (req, ctx) => {
-        if (!safeEqual(req.headers.authorization ?? '', expected)) {
-          throw new MockError('unauthorized', 401, 'The control API needs Authorization: Bearer <admin token>');
-        }
-        return behaviour(req, ctx);
-      },
-    ]),
-  );
+  // Operations whose spec says `security: []` (the console's files, the specs, the docs) need no token.
+  const open = new Router(spec.operations.filter((op) => op.security.length === 0));
+  return (req) =>
+    safeEqual(req.headers.authorization ?? '', expected) || open.match(req.method, req.path).kind === 'operation'
+      ? undefined
+      : new MockError('unauthorized', 401, 'The control API needs Authorization: Bearer <admin token>');
 }

@@ -14,7 +14,7 @@ export function mountFaults(panel, ctx) {
 
   const fillOperations = async () => {
     const ids = await ctx.operationsOf(api.value);
-    operation.replaceChildren(h('option', { value: '' }, 'any operation'), ids.map((id) => h('option', { value: id }, id)));
+    operation.replaceChildren(h('option', { value: '' }, 'any operation'), ...ids.map((id) => h('option', { value: id }, id)));
   };
   api.addEventListener('change', () => act(panel, fillOperations));
 
