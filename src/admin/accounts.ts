@@ -10,6 +10,8 @@ export interface Account {
   api: string;
   /** What the user signs in with: e-mail, login or username. */
   user: string;
+  /** The subject of the user's tokens (as GET /tokens reports it). */
+  subject: string;
   password?: string;
   flags: string[];
   /** The sign-in request, inside the API's base URL; `body` is JSON text. */
@@ -37,6 +39,7 @@ export const accountsOf: Record<string, (fixture: unknown) => Account[]> = {
     (f as B2CoreFixture).users.map((u) => ({
       api: 'b2core',
       user: u.email,
+      subject: u.id,
       password: u.password,
       flags: u.twoFactor ? [u.twoFactorCode ? `2FA, fixed code ${u.twoFactorCode}` : '2FA by e-mail (code in the outbox)'] : [],
       signIn: { method: 'POST', path: '/api/v2/signin', body: json({ email: u.email, password: u.password }) },
@@ -47,6 +50,7 @@ export const accountsOf: Record<string, (fixture: unknown) => Account[]> = {
     return fixture.users.map((u) => ({
       api: 'vault',
       user: u.username,
+      subject: u.id,
       password: u.password,
       flags: [`scope: ${u.scope.join(' ')}`],
       signIn: {
@@ -62,6 +66,7 @@ export const accountsOf: Record<string, (fixture: unknown) => Account[]> = {
     return fixture.users.map((u) => ({
       api: 'khe',
       user: u.email,
+      subject: u.key,
       password: u.password,
       flags: [`role ${u.role}`],
       signIn: { method: 'POST', path: '/v1.0/users/token', body: json({ client, email: u.email, password: u.password }) },
@@ -74,6 +79,7 @@ export const accountsOf: Record<string, (fixture: unknown) => Account[]> = {
       return {
         api: 'sama',
         user: u.login,
+        subject: u._id,
         password: u.password,
         flags: [`organization ${organization}`],
         signIn: {
@@ -91,6 +97,7 @@ export const accountsOf: Record<string, (fixture: unknown) => Account[]> = {
       return {
         api: 'fib',
         user: u.email,
+        subject: u.email,
         flags: [`role ${u.role}`, `account ${u.account}`],
         signIn: {
           method: 'POST',

@@ -14,7 +14,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * `GET /__admin/events` for a client that accepts `text/event-stream`: the session's journal
- * entries as they are recorded, a `change` when its tokens, outbox or clock change, `sessions` when
+ * entries as they are recorded, a `change` when its tokens, outbox, clock or faults change, `sessions` when
  * a session is made. A stream cannot go through the engine (its answers are whole documents), so
  * this handler stands in front of the control API's and makes the same checks itself: the admin
  * token, the session header. Everything else goes on to `next`.

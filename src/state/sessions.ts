@@ -14,7 +14,7 @@ export class Session {
   readonly clock: VirtualClock;
   readonly store: MemoryStore;
   readonly outbox: Outbox;
-  readonly faults = new Faults();
+  readonly faults: Faults;
 
   constructor(
     readonly name: string,
@@ -23,7 +23,10 @@ export class Session {
     readonly journal: Journal = new Journal(),
     /** Called after any change to what --state-file keeps: the store, the outbox, the clock. */
     onChange: () => void = () => undefined,
+    /** Called after a change to the faults (which --state-file does not keep). */
+    onFaultsChange: () => void = () => undefined,
   ) {
+    this.faults = new Faults(onFaultsChange);
     this.clock = new VirtualClock(baseClock, onChange);
     this.store = new MemoryStore(this.clock, onChange);
     this.outbox = new Outbox(this.clock, onChange);
@@ -62,6 +65,9 @@ export class Sessions {
   private readonly listeners = new Set<(session: string) => void>();
   private readonly onChange = (session: string): void => {
     this.changeCount++;
+    this.notify(session);
+  };
+  private readonly notify = (session: string): void => {
     for (const listener of this.listeners) listener(session);
   };
 
@@ -73,8 +79,8 @@ export class Sessions {
   }
 
   /**
-   * Calls `listener` with a session's name after any change to its store, outbox or clock, and when
-   * it is made; returns the function that stops it. (The console's live view listens here.)
+   * Calls `listener` with a session's name after any change to its store, outbox, clock or faults,
+   * and when it is made; returns the function that stops it. (The console's live view listens here.)
    */
   subscribe(listener: (session: string) => void): () => void {
     this.listeners.add(listener);
@@ -96,7 +102,7 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name));
+    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name), () => this.notify(name));
     this.sessions.set(name, session);
     this.onChange(name);
     if (this.sessions.size > MAX_SESSIONS) {

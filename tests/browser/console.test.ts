@@ -125,7 +125,7 @@ it('copies the code, the confirmation makes a token family appear, and advancing
   await signInWithCodeFromConsole();
   const family = page.locator('#tokens .family[data-api="b2core"]');
   await family.waitFor();
-  expect(await family.locator('.meta strong').textContent()).toBe('2');
+  expect(await family.locator('.meta strong').textContent()).toBe('twofa@bar.com');
   // The access token lives 10 hours, the refresh token 30 days: counting down on the virtual clock.
   expect(await family.locator('.kinds li').filter({ hasText: 'access' }).locator('.left').textContent()).toMatch(/^(9h 59m|10h 00m)$/);
 
@@ -137,7 +137,7 @@ it('copies the code, the confirmation makes a token family appear, and advancing
   await page.locator('#tokens').getByText('No live tokens').waitFor();
 
   await page.getByRole('button', { name: 'Back to real time' }).click();
-  await page.locator('#clock').getByText('real time').waitFor();
+  await page.locator('#clock').getByText('real time', { exact: true }).waitFor();
 });
 
 it('ends a session with its button: the token gets 401', async () => {
@@ -172,6 +172,10 @@ it('adds a fault from the form (operation picked from the spec), the next reques
   await page.locator('#faults .fault button').click();
   await page.locator('#faults').getByText('No faults').waitFor();
   expect((await b2core('/api/v2/signin', FOO)).status).toBe(200);
+
+  // A fault added elsewhere (a test, curl) shows up live.
+  await fetch(`${server.url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api: 'khe', drop: true }) });
+  await page.locator('#faults .fault').getByText('khe · any operation → drop').waitFor();
 });
 
 it('switches state sessions with the picker: each shows only its own state', async () => {

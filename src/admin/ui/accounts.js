@@ -18,6 +18,7 @@ export async function mountAccounts(panel, ctx) {
   }
   body.replaceChildren(tabs, list);
   show([...byApi.keys()][0]);
+  return accounts;
 }
 
 function card(account, ctx) {

@@ -9,7 +9,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === 'class') el.className = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) el.append(child);
+  for (const child of children.flat(Infinity)) if (child !== undefined && child !== null && child !== false) el.append(child);
   return el;
 }
 

@@ -35,6 +35,8 @@ const ctx = {
     return operations.get(api);
   },
   reload: () => reload(),
+  /** The fixture accounts (Accounts panel), to name the users tokens belong to. */
+  accounts: [],
 };
 
 const requests = mountRequests($('requests'), ctx);
@@ -66,10 +68,9 @@ function listen() {
     (type, data) => {
       if (type === 'request') {
         requests.add(data);
-        faults.load();
       } else if (type === 'change') {
         // Tokens, messages or the clock moved: read them again (coalesced).
-        changing ??= Promise.all([outbox.load(), tokens.load(), loadSessions()]).finally(() => (changing = undefined));
+        changing ??= Promise.all([outbox.load(), tokens.load(), faults.load(), loadSessions()]).finally(() => (changing = undefined));
       } else if (type === 'sessions') {
         loadSessions();
       }
@@ -88,5 +89,8 @@ $('session').addEventListener('change', (e) => {
   listen();
 });
 
-act($('accounts'), () => mountAccounts($('accounts'), ctx));
+act($('accounts'), async () => {
+  ctx.accounts = await mountAccounts($('accounts'), ctx);
+  tokens.render();
+});
 listen();

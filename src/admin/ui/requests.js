@@ -48,7 +48,7 @@ export function mountRequests(panel, ctx) {
     count.textContent = `${shown.length} of ${entries.length}`;
     rows.replaceChildren(...shown.map(row));
     const entry = entries.find((e) => e.id === selected);
-    detail.replaceChildren(...(entry ? describe(entry, ctx) : []));
+    detail.replaceChildren(...(entry ? describe(entry, ctx).filter(Boolean) : []));
   }
   function open(id) {
     selected = selected === id ? undefined : id;

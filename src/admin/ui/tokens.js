@@ -8,6 +8,9 @@ export function mountTokens(panel, ctx) {
   let tokens = [];
   let reloading = false;
 
+  /** The user's e-mail or login when it is a fixture account, else the token's subject. */
+  const nameOf = (f) => ctx.accounts.find((a) => a.api === f.api && a.subject === f.subject)?.user ?? f.subject;
+
   function render() {
     const families = new Map();
     for (const t of tokens) {
@@ -21,7 +24,7 @@ export function mountTokens(panel, ctx) {
     }
     body.replaceChildren(h('ul', { class: 'families' }, [...families.values()].map((f) =>
       h('li', { class: 'family', 'data-api': f.api, 'data-session': f.session },
-        h('div', { class: 'meta' }, h('span', { class: 'api' }, f.api), h('strong', {}, f.subject), h('code', { title: f.session }, f.session.slice(0, 8))),
+        h('div', { class: 'meta' }, h('span', { class: 'api' }, f.api), h('strong', {}, nameOf(f)), h('code', { title: `sign-in session ${f.session}` }, f.session.slice(0, 8))),
         h('ul', { class: 'kinds' }, f.tokens.map((t) =>
           h('li', {}, h('span', { class: 'kind' }, t.kind), h('span', { class: 'left', 'data-expires': t.expiresAt }, '')))),
         h('button', { type: 'button', class: 'danger', onclick: () => act(panel, async () => { await call('DELETE', `/tokens/${f.api}/${encodeURIComponent(f.session)}`); await api.load(); }) }, 'End session')))));
@@ -49,6 +52,7 @@ export function mountTokens(panel, ctx) {
       ({ tokens } = await call('GET', '/tokens'));
       render();
     },
+    render,
   };
   return api;
 }
