@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { apiModules } from './apis';
 import { apiHandler, send } from './engine/http-adapter';
+import { originForm } from './engine/request-target';
 import { loadApi } from './engine/load-api';
 import { problem, type ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
@@ -63,7 +64,7 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     else atRoot = apiHandler(engine, options.bodyLimit);
   }
   app.use((req, res, next) => {
-    const url = req.url;
+    const url = (req.url = originForm(req.url));
     const end = url.slice(1).search(/[/?]/) + 1;
     const segment = end === 0 ? url : url.slice(0, end);
     const mounted = mounts.get(segment);

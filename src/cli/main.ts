@@ -152,7 +152,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       process.stderr.write(`authdouble: cannot listen: ${(err as Error).message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
