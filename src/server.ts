@@ -101,6 +101,16 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     if (refuseUpgrade(req, socket)) return;
     const pathname = trimSlash((req.url ?? '/').split('?')[0] ?? '/');
     const target = endpoints.find((e) => e.url === pathname);
+    const origin = req.headers.origin;
+    // Only a restricted CORS policy restricts WebSockets; a client without Origin is no browser.
+    if (target && mock.options.cors && mock.options.corsOrigins.length > 0 && origin !== undefined && !mock.options.corsOrigins.includes(origin)) {
+      const body = `Origin ${origin} may not open a WebSocket here; allowed: ${mock.options.corsOrigins.join(', ')}\n`;
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroy();
+      return;
+    }
     if (!target) {
       const body = `Nothing is served at ${pathname} over WebSocket\n`;
       socket.end(
