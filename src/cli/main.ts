@@ -58,6 +58,14 @@ interface ServeFlags {
   admin: boolean;
   adminToken?: string;
   stateFile?: string;
+  cors: boolean;
+  corsOrigin?: string[];
+}
+
+function parseOrigins(value: string, previous: string[] = []): string[] {
+  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length === 0) throw new InvalidArgumentError('needs at least one origin, such as http://localhost:5173');
+  return [...previous, ...origins];
 }
 
 /** One line per command in `authdouble --help` (each command's own --help says more). */
@@ -117,6 +125,12 @@ export function buildProgram(): Command {
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
+    .option(
+      '--cors-origin <origins>',
+      'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
+      parseOrigins,
+    )
+    .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
       const options: Partial<ServerOptions> = {
         port: flags.port,
@@ -131,6 +145,8 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
+        cors: flags.cors,
+        corsOrigins: flags.corsOrigin,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
