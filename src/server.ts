@@ -35,7 +35,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
-    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, { intervalMs: mock.options.stateSaveIntervalMs })
+    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, {
+        intervalMs: mock.options.stateSaveIntervalMs,
+        keys: mock.keys,
+      })
     : undefined;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;

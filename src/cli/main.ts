@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: key generation then overlaps loading the rest of the program.
-import './prepare-keys';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
@@ -58,6 +56,7 @@ interface ServeFlags {
   admin: boolean;
   adminToken?: string;
   stateFile?: string;
+  keysFile?: string;
   cors: boolean;
   corsOrigin?: string[];
 }
@@ -125,6 +124,12 @@ export function buildProgram(): Command {
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
+    .addOption(
+      new Option(
+        '--keys-file <file>',
+        'keep the signing keys in this file, so tokens verify after a restart (default: ~/.cache/authdouble/keys.json, or the state file with --state-file)',
+      ).env('AUTHDOUBLE_KEYS_FILE'),
+    )
     .option(
       '--cors-origin <origins>',
       'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
@@ -145,6 +150,7 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
+        keysFile: flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
       };
