@@ -1,3 +1,4 @@
+import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
@@ -29,6 +30,10 @@ export interface ServerOptions {
   stateFile?: string;
   /** How often the state file is saved while the state changes, in milliseconds. */
   stateSaveIntervalMs: number;
+  /** Answer browsers' CORS requests (preflights, Access-Control-* headers). On by default: see SECURITY.md. */
+  cors: boolean;
+  /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -45,6 +50,8 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   adminToken: undefined,
   stateFile: undefined,
   stateSaveIntervalMs: 5000,
+  cors: true,
+  corsOrigins: [],
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
@@ -69,6 +76,16 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.adminToken !== undefined && options.adminToken.length < 8) {
     throw new StartupError('the admin token must be at least 8 characters');
+  }
+  options.corsOrigins = options.corsOrigins.map((origin) => {
+    const normalized = normalizeOrigin(origin);
+    if (!normalized) {
+      throw new StartupError(`CORS origin "${origin}" is not an origin; write it as scheme://host[:port], e.g. http://localhost:5173`);
+    }
+    return normalized;
+  });
+  if (!options.cors && options.corsOrigins.length > 0) {
+    throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
   return options;
 }

@@ -54,6 +54,14 @@ interface ServeFlags {
   admin: boolean;
   adminToken?: string;
   stateFile?: string;
+  cors: boolean;
+  corsOrigin?: string[];
+}
+
+function parseOrigins(value: string, previous: string[] = []): string[] {
+  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length === 0) throw new InvalidArgumentError('needs at least one origin, such as http://localhost:5173');
+  return [...previous, ...origins];
 }
 
 export function buildProgram(): Command {
@@ -97,6 +105,12 @@ export function buildProgram(): Command {
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
+    .option(
+      '--cors-origin <origins>',
+      'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
+      parseOrigins,
+    )
+    .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
       const options: Partial<ServerOptions> = {
         port: flags.port,
@@ -111,6 +125,8 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
+        cors: flags.cors,
+        corsOrigins: flags.corsOrigin,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);

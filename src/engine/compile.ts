@@ -14,6 +14,8 @@ export type SecurityScheme =
 export interface ResponseSpec {
   /** Validators by media type; undefined where the media type has no schema. */
   media: Map<string, ValidateFunction | undefined>;
+  /** Names of the response headers the spec documents (a browser page may read them: see cors.ts). */
+  headers: string[];
 }
 
 export interface CompiledOperation {
@@ -158,7 +160,7 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
           }
         }
         if (!example && /^2\d\d$/.test(status) && media.size === 0) example = { status: Number(status) };
-        responses.set(status.toUpperCase(), { media });
+        responses.set(status.toUpperCase(), { media, headers: Object.keys(response.headers ?? {}) });
       }
       if (responses.size === 0) fail(where, 'documents no responses');
 

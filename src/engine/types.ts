@@ -81,6 +81,11 @@ export interface ApiRuntime {
   publicJwks?(): Promise<Array<Record<string, unknown>>>;
   /** A WebSocket endpoint served on the HTTP port, under the API's mount prefix. */
   websocket?: WebSocketEndpoint;
+  /**
+   * Checked first, before anything else looks at the request or creates state for it (the control
+   * API's admin token): a MockError refuses the request.
+   */
+  authorize?(req: MockRequest): MockError | undefined;
 }
 
 /**
