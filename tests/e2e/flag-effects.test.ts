@@ -2,8 +2,12 @@
  * Each documented `serve` flag, run against the built CLI, with the effect a user would notice. Every
  * row compares the flag with its absence, so a CLI that ignored the flag fails the row.
  */
-import { serveCli, type CliRun } from '../helpers/cli';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { root, serveCli, type CliRun } from '../helpers/cli';
 import { specDirTheBehaviourBreaks } from '../helpers/broken-spec';
+import { freePort } from '../helpers/ports';
 
 jest.setTimeout(60_000);
 
@@ -24,7 +28,14 @@ afterEach(async () => {
 });
 
 const broken = specDirTheBehaviourBreaks();
-afterAll(() => broken.remove());
+// A fixtures folder where foo@bar.com has another password.
+const fixtures = mkdtempSync(path.join(tmpdir(), 'authdouble-flag-fixtures-'));
+writeFileSync(path.join(fixtures, 'b2core.yaml'), readFileSync(path.join(root, 'fixtures', 'b2core.yaml'), 'utf8').replace('password: Secret123', 'password: Changed456'));
+afterAll(() => {
+  broken.remove();
+  rmSync(fixtures, { recursive: true, force: true });
+});
+const PAGE = 'http://localhost:5173';
 
 /** What the user sees, with and without the flag; each row must differ. */
 interface Row {
@@ -143,11 +154,80 @@ const rows: Row[] = [
     expected: { served: { b2core: true, vault: true, khe: true, fib: false, sama: false }, listed: ['b2core', 'vault', 'khe'] },
     expectedWithout: { served: { b2core: true, vault: true, khe: true, fib: true, sama: true }, listed: ['b2core', 'vault', 'khe', 'fib', 'sama'] },
   },
+  {
+    flag: '--fixtures',
+    args: ['--api', 'b2core', '--fixtures', fixtures],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      return {
+        old: await statusOf(await post(`${cli.url}/api/v2/signin`, FOO)),
+        changed: await statusOf(await post(`${cli.url}/api/v2/signin`, { ...FOO, password: 'Changed456' })),
+      };
+    },
+    expected: { old: 401, changed: 200 },
+    expectedWithout: { old: 200, changed: 401 },
+  },
+  {
+    flag: '--host (another loopback address)',
+    args: ['--api', 'b2core', '--host', '127.0.0.2'],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      const port = new URL(cli.url).port;
+      const reach = (host: string) =>
+        post(`http://${host}:${port}/api/v2/signin`, FOO).then(statusOf, (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message);
+      return { printed: new URL(cli.url).hostname, on2: await reach('127.0.0.2'), on1: await reach('127.0.0.1') };
+    },
+    expected: { printed: '127.0.0.2', on2: 200, on1: 'ECONNREFUSED' },
+    expectedWithout: { printed: '127.0.0.1', on2: 'ECONNREFUSED', on1: 200 },
+  },
+  {
+    flag: '--port',
+    args: ['--api', 'b2core'],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      return { port: new URL(cli.url).port === String(wanted) };
+    },
+    expected: { port: true },
+    expectedWithout: { port: false },
+  },
+  {
+    flag: '--no-cors',
+    args: ['--api', 'b2core', '--no-cors'],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      const res = await post(`${cli.url}/api/v2/signin`, FOO, { origin: PAGE });
+      await res.arrayBuffer();
+      const pre = await fetch(`${cli.url}/api/v2/signin`, { method: 'OPTIONS', headers: { origin: PAGE, 'access-control-request-method': 'POST' } });
+      await pre.arrayBuffer();
+      return { allowed: res.headers.get('access-control-allow-origin'), preflightAllowed: pre.headers.get('access-control-allow-origin') };
+    },
+    expected: { allowed: null, preflightAllowed: null },
+    expectedWithout: { allowed: PAGE, preflightAllowed: PAGE },
+  },
+  {
+    flag: '--cors-origin',
+    args: ['--api', 'b2core', '--cors-origin', PAGE],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      const from = async (origin: string) => {
+        const res = await post(`${cli.url}/api/v2/signin`, FOO, { origin });
+        await res.arrayBuffer();
+        return res.headers.get('access-control-allow-origin');
+      };
+      return { page: await from(PAGE), other: await from('http://other.example') };
+    },
+    expected: { page: PAGE, other: null },
+    expectedWithout: { page: PAGE, other: 'http://other.example' },
+  },
 ];
+
+let wanted = 0;
 
 describe('authdouble serve: each flag has its documented effect (the built CLI)', () => {
   it.each(rows.map((r) => [r.flag, r] as const))('%s', async (_flag, row) => {
-    const withFlag = await serve(row.args, row.env);
+    wanted = await freePort();
+    const args = row.flag === '--port' ? [...row.args, '--port', String(wanted)] : row.args;
+    const withFlag = await serve(args, row.env);
     expect(await row.observe(withFlag)).toEqual(row.expected);
     const without = await serve(row.without);
     expect(await row.observe(without)).toEqual(row.expectedWithout);
