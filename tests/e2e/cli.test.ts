@@ -58,7 +58,7 @@ describe('authdouble serve (the built CLI)', () => {
     [['serve', '--api', 'nope'], /unknown API "nope"; known: .*b2core/],
     [['serve', '--log-level', 'loud'], /Allowed choices are silent, error, warn, info/],
     [['serve', '--body-limit', 'lots'], /--body-limit.*must be a size/],
-    [['frobnicate'], /too many arguments/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
   ])('exits 2 with a message for bad flags: %j', async (args, message) => {
     const run = runCli(args as string[]);
     expect(await run.exited).toBe(2);
