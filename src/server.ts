@@ -5,7 +5,8 @@ import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
-import type { ServerOptions } from './options';
+import { listenError, resolveHost } from './listen-errors';
+import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
 
 export interface RunningServer extends MockApp {
@@ -30,10 +31,14 @@ const CLOSE_GRACE_MS = 10_000;
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
+  await resolveHost(partial.host ?? DEFAULT_OPTIONS.host, partial.port ?? DEFAULT_OPTIONS.port);
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
-    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, { intervalMs: mock.options.stateSaveIntervalMs })
+    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, {
+        intervalMs: mock.options.stateSaveIntervalMs,
+        keys: mock.keys,
+      })
     : undefined;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;
@@ -52,7 +57,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     });
   } catch (err) {
     stateFile?.stop();
-    throw err;
+    throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;
@@ -101,6 +106,16 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     if (refuseUpgrade(req, socket)) return;
     const pathname = trimSlash((req.url ?? '/').split('?')[0] ?? '/');
     const target = endpoints.find((e) => e.url === pathname);
+    const origin = req.headers.origin;
+    // Only a restricted CORS policy restricts WebSockets; a client without Origin is no browser.
+    if (target && mock.options.cors && mock.options.corsOrigins.length > 0 && origin !== undefined && !mock.options.corsOrigins.includes(origin)) {
+      const body = `Origin ${origin} may not open a WebSocket here; allowed: ${mock.options.corsOrigins.join(', ')}\n`;
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroy();
+      return;
+    }
     if (!target) {
       const body = `Nothing is served at ${pathname} over WebSocket\n`;
       socket.end(

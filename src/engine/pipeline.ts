@@ -47,6 +47,16 @@ export class ApiEngine {
     return this.router.match(method, path);
   }
 
+  /** The methods `path` accepts (what a CORS preflight is told). */
+  methodsFor(path: string): string[] {
+    return this.router.methodsFor(path);
+  }
+
+  /** Every response header the spec documents. */
+  responseHeaders(): string[] {
+    return this.spec.operations.flatMap((op) => [...op.responses.values()].flatMap((r) => r.headers));
+  }
+
   async handle(req: MockRequest, route: RouteMatch = this.match(req.method, req.path)): Promise<MockResponse> {
     const refused = this.refuse(req);
     if (refused) return refused;
