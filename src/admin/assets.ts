@@ -1,11 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MockError } from '../errors';
-import { packageRoot } from '../paths';
 import type { MockResponse } from '../engine/types';
 
-/** The console's files: plain ES modules and CSS, served as they are (no build step). */
-export const CONSOLE_DIR = path.join(packageRoot, 'src', 'admin', 'ui');
+/** The console's files: plain ES modules and CSS, served as they are (the build copies them to dist/admin/ui). */
+export const CONSOLE_DIR = path.join(__dirname, 'ui');
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
