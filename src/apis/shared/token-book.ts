@@ -134,12 +134,12 @@ export class TokenBook<Data = unknown> {
     for (const key of ended?.tokens ?? []) this.store.delete(key);
   }
 
-  /** Live tokens, for inspection. */
-  live(): Array<{ token: string; record: TokenRecord<Data> }> {
+  /** Live tokens, for inspection, each with its store key (a digest of the token: unique, short). */
+  live(): Array<{ key: string; token: string; record: TokenRecord<Data> }> {
     const now = this.clock.now();
     return this.store
       .entries<StoredToken<Data>>('token:')
       .filter(([, r]) => r.expiresAt > now && this.familyAlive(r.family))
-      .map(([, { token, ...record }]) => ({ token, record }));
+      .map(([key, { token, ...record }]) => ({ key, token, record }));
   }
 }
