@@ -7,6 +7,7 @@ import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
+import { fixtureFilesFrom } from '../fixtures/source';
 import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
@@ -78,7 +79,7 @@ export function buildProgram(): Command {
       `serve only these APIs (${knownApis.join(', ')}); repeat or comma-separate. One API is served at / instead of /<id>`,
       parseApis,
     )
-    .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
+    .option('-f, --fixtures <path>', "a folder of <api>.yaml fixture files, or one API's fixture file (APIs without one use the embedded defaults)")
     .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones')
     .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
     .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
@@ -98,12 +99,17 @@ export function buildProgram(): Command {
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
     .action(async (flags: ServeFlags) => {
+      const apis = flags.api ?? knownApis;
+      const fixtureFiles =
+        flags.fixtures === undefined
+          ? undefined
+          : fixtureFilesFrom(flags.fixtures, { apis, api: apis.length === 1 ? apis[0] : undefined, known: knownApis });
       const options: Partial<ServerOptions> = {
         port: flags.port,
         host: flags.host,
         apis: flags.api ?? [],
         root: flags.api?.length === 1,
-        fixturesDir: flags.fixtures,
+        fixtureFiles,
         specDir: flags.specs,
         strict: flags.strict,
         bodyLimit: flags.bodyLimit,

@@ -22,7 +22,7 @@ export async function loadApi(
   logger: Logger,
 ): Promise<ApiEngine> {
   const specFile = path.join(options.specDir, `${module.id}.yaml`);
-  const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
+  const file = options.fixtureFiles[module.id] ?? fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
   const fixture = loadFixture(module, file);
   // Set-up (key generation, on the thread pool) runs while the spec compiles on this thread.
   const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file }));
