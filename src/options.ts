@@ -1,3 +1,4 @@
+import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
@@ -31,6 +32,16 @@ export interface ServerOptions {
   stateFile?: string;
   /** How often the state file is saved while the state changes, in milliseconds. */
   stateSaveIntervalMs: number;
+  /**
+   * Keep the signing keys in this file, so that tokens verify after a restart. Default: one file per
+   * user under the OS cache folder (`~/.cache/authdouble/keys.json` on Linux). With `stateFile`,
+   * the keys are kept in the state file instead, and this must be left unset.
+   */
+  keysFile?: string;
+  /** Answer browsers' CORS requests (preflights, Access-Control-* headers). On by default: see SECURITY.md. */
+  cors: boolean;
+  /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -48,6 +59,9 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   adminToken: undefined,
   stateFile: undefined,
   stateSaveIntervalMs: 5000,
+  keysFile: undefined,
+  cors: true,
+  corsOrigins: [],
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
@@ -70,8 +84,22 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
     throw new StartupError(`stateSaveIntervalMs must be a whole number of milliseconds, at least 100, got ${String(options.stateSaveIntervalMs)}`);
   }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
+  if (options.keysFile === '') throw new StartupError('the keys file needs a name');
+  if (options.keysFile !== undefined && options.stateFile !== undefined) {
+    throw new StartupError('give a keys file or a state file, not both: with a state file, the signing keys are kept in it');
+  }
   if (options.adminToken !== undefined && options.adminToken.length < 8) {
     throw new StartupError('the admin token must be at least 8 characters');
+  }
+  options.corsOrigins = options.corsOrigins.map((origin) => {
+    const normalized = normalizeOrigin(origin);
+    if (!normalized) {
+      throw new StartupError(`CORS origin "${origin}" is not an origin; write it as scheme://host[:port], e.g. http://localhost:5173`);
+    }
+    return normalized;
+  });
+  if (!options.cors && options.corsOrigins.length > 0) {
+    throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
   return options;
 }

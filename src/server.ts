@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
+import { refuseUpgrade } from './engine/ws-guard';
 import type { ServerOptions } from './options';
 import { StateFile } from './state/persist';
 
@@ -32,7 +33,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
-    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, { intervalMs: mock.options.stateSaveIntervalMs })
+    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, {
+        intervalMs: mock.options.stateSaveIntervalMs,
+        keys: mock.keys,
+      })
     : undefined;
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;
@@ -97,8 +101,19 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (refuseUpgrade(req, socket)) return;
     const pathname = trimSlash((req.url ?? '/').split('?')[0] ?? '/');
     const target = endpoints.find((e) => e.url === pathname);
+    const origin = req.headers.origin;
+    // Only a restricted CORS policy restricts WebSockets; a client without Origin is no browser.
+    if (target && mock.options.cors && mock.options.corsOrigins.length > 0 && origin !== undefined && !mock.options.corsOrigins.includes(origin)) {
+      const body = `Origin ${origin} may not open a WebSocket here; allowed: ${mock.options.corsOrigins.join(', ')}\n`;
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      socket.destroy();
+      return;
+    }
     if (!target) {
       const body = `Nothing is served at ${pathname} over WebSocket\n`;
       socket.end(

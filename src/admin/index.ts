@@ -2,7 +2,7 @@ import path from 'node:path';
 import { safeEqual } from '../apis/shared/secrets';
 import { compileSpec } from '../engine/compile';
 import { ApiEngine, problem } from '../engine/pipeline';
-import type { ApiRuntime, Behaviour, MockResponse } from '../engine/types';
+import type { ApiRuntime, MockRequest, MockResponse } from '../engine/types';
 import { readYamlFile } from '../engine/yaml-file';
 import { MockError } from '../errors';
 import type { Logger } from '../logger';
@@ -30,7 +30,9 @@ export function createAdminEngine(deps: AdminDeps & { adminToken?: string; stric
   const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', { responses: deps.strict, trusted: true });
   const behaviours = createAdminBehaviours(deps);
   const runtime: ApiRuntime = {
-    behaviours: deps.adminToken ? guard(behaviours, deps.adminToken) : behaviours,
+    behaviours,
+    // The token is checked before validation and before any session is looked up or created.
+    authorize: deps.adminToken ? adminTokenCheck(deps.adminToken) : undefined,
     formatError: (error: MockError): MockResponse => ({
       ...problem(error.status, TITLES[error.status] ?? 'Error', error.message),
       headers: error.status === 401 ? { ...error.headers, 'www-authenticate': 'Bearer realm="authdouble admin"' } : error.headers,
@@ -39,17 +41,10 @@ export function createAdminEngine(deps: AdminDeps & { adminToken?: string; stric
   return new ApiEngine('admin', spec, runtime, deps.sessions, { strict: deps.strict, faults: false }, deps.logger);
 }
 
-function guard(behaviours: Record<string, Behaviour>, token: string): Record<string, Behaviour> {
+function adminTokenCheck(token: string): (req: MockRequest) => MockError | undefined {
   const expected = `Bearer ${token}`;
-  return Object.fromEntries(
-    Object.entries(behaviours).map(([id, behaviour]): [string, Behaviour] => [
-      id,
-      (req, ctx) => {
-        if (!safeEqual(req.headers.authorization ?? '', expected)) {
-          throw new MockError('unauthorized', 401, 'The control API needs Authorization: Bearer <admin token>');
-        }
-        return behaviour(req, ctx);
-      },
-    ]),
-  );
+  return (req) =>
+    safeEqual(req.headers.authorization ?? '', expected)
+      ? undefined
+      : new MockError('unauthorized', 401, 'The control API needs Authorization: Bearer <admin token>');
 }

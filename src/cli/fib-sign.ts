@@ -12,7 +12,7 @@ export const FIB_KEY_ENV = 'AUTHDOUBLE_FIB_KEY';
 export function addFibSignCommand(program: Command): Command {
   return program
     .command('fib-sign')
-    .description('sign an e-mail for FIB sign-in: prints hex(Ed25519-sign(key, BLAKE2b-256(email) with digest[31] |= 1))')
+    .description('sign an e-mail for FIB sign-in: prints hex(Ed25519-sign(key, BLAKE2b-256(email))), the form of the current FIB docs')
     .requiredOption('-e, --email <email>', 'the e-mail to sign, exactly as it will be sent')
     .addOption(
       new Option('-k, --key <hex>', 'the private key of the Authorization key pair: 64 hex characters, or 128 (Iroha form: private then public key)')

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: key generation then overlaps loading the rest of the program.
-import './prepare-keys';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
@@ -55,6 +53,15 @@ interface ServeFlags {
   admin: boolean;
   adminToken?: string;
   stateFile?: string;
+  keysFile?: string;
+  cors: boolean;
+  corsOrigin?: string[];
+}
+
+function parseOrigins(value: string, previous: string[] = []): string[] {
+  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length === 0) throw new InvalidArgumentError('needs at least one origin, such as http://localhost:5173');
+  return [...previous, ...origins];
 }
 
 export function buildProgram(): Command {
@@ -98,6 +105,18 @@ export function buildProgram(): Command {
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
+    .addOption(
+      new Option(
+        '--keys-file <file>',
+        'keep the signing keys in this file, so tokens verify after a restart (default: ~/.cache/authdouble/keys.json, or the state file with --state-file)',
+      ).env('AUTHDOUBLE_KEYS_FILE'),
+    )
+    .option(
+      '--cors-origin <origins>',
+      'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
+      parseOrigins,
+    )
+    .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
       const apis = flags.api ?? knownApis;
       const fixtureFiles =
@@ -117,6 +136,9 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
+        keysFile: flags.keysFile,
+        cors: flags.cors,
+        corsOrigins: flags.corsOrigin,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);

@@ -47,10 +47,19 @@ export class ApiEngine {
     return this.router.match(method, path);
   }
 
+  /** The methods `path` accepts (what a CORS preflight is told). */
+  methodsFor(path: string): string[] {
+    return this.router.methodsFor(path);
+  }
+
+  /** Every response header the spec documents. */
+  responseHeaders(): string[] {
+    return this.spec.operations.flatMap((op) => [...op.responses.values()].flatMap((r) => r.headers));
+  }
+
   async handle(req: MockRequest, route: RouteMatch = this.match(req.method, req.path)): Promise<MockResponse> {
-    if (req.session !== undefined && req.session.length > MAX_SESSION_NAME) {
-      return problem(400, 'Bad session name', `${SESSION_HEADER} must be at most ${MAX_SESSION_NAME} characters`);
-    }
+    const refused = this.refuse(req);
+    if (refused) return refused;
     if (route.kind === 'no-route') {
       return problem(404, 'No such operation', `${this.id} has no operation at ${req.method} ${req.path}`);
     }
@@ -86,8 +95,23 @@ export class ApiEngine {
     return this.finish(op, response, req);
   }
 
+  /**
+   * The answer to a request refused before anything is looked at or created for it: a failed
+   * `authorize` (the admin token), then a session name over the bound. Undefined when it may go on.
+   */
+  refuse(req: MockRequest): MockResponse | undefined {
+    const unauthorized = this.runtime.authorize?.(req);
+    if (unauthorized) return this.runtime.formatError(unauthorized);
+    if (req.session !== undefined && req.session.length > MAX_SESSION_NAME) {
+      return problem(400, 'Bad session name', `${SESSION_HEADER} must be at most ${MAX_SESSION_NAME} characters`);
+    }
+    return undefined;
+  }
+
   /** The API's own response for an error raised outside `handle` (an oversized body, say). */
   fail(req: MockRequest, error: MockError): MockResponse {
+    const refused = this.refuse(req);
+    if (refused) return refused;
     const route = this.match(req.method, req.path);
     const response = this.errorResponse(error);
     return route.kind === 'operation' ? this.finish(route.op, response, req) : response;
@@ -110,15 +134,18 @@ export class ApiEngine {
     if (this.options.faults === false) return undefined;
     const header = req.headers[FAULT_HEADER];
     if (typeof header === 'string') return parseFaultHeader(header);
-    return this.sessions.get(req.session).faults.take(this.id, op.operationId);
+    // A session that does not exist yet has no faults: looking must not create it.
+    return this.sessions.find(req.session)?.faults.take(this.id, op.operationId);
   }
 
   /** Records a finished exchange in the journal of the request's session. */
   record(req: MockRequest, route: RouteMatch, response: MockResponse, payload: string | undefined, startedAt: number): void {
-    const session = this.sessions.get(req.session);
-    session.journal.record({
+    // Journaling creates no session: a refused request (a session name over the bound) leaves nothing.
+    const name = req.session ?? 'default';
+    if (name.length > MAX_SESSION_NAME) return;
+    this.sessions.journal.record({
       receivedAt: new Date(startedAt).toISOString(),
-      session: session.name,
+      session: name,
       api: this.id,
       operationId: route.kind === 'operation' ? route.op.operationId : undefined,
       method: req.method,

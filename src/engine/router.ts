@@ -24,8 +24,13 @@ export class Router {
       const m = op.regex.exec(path);
       if (m) return { kind: 'operation', op, pathParams: pathParamsOf(op, m) };
     }
-    const allow = this.operations.filter((op) => op.regex.test(path)).map((op) => op.method);
+    const allow = this.methodsFor(path);
     return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'no-route' };
+  }
+
+  /** The methods `path` accepts (empty when no operation serves it). */
+  methodsFor(path: string): string[] {
+    return [...new Set(this.operations.filter((op) => op.regex.test(path)).map((op) => op.method))];
   }
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../state/clock';
 import type { Store } from '../state/store';
 import type { NewMessage, OutboxMessage } from '../state/outbox';
 import type { MockError } from '../errors';
+import type { KeyRing } from '../apis/shared/keys';
 
 /** A request as the engine sees it: no framework types, so the core can be measured on its own. */
 export interface MockRequest {
@@ -81,6 +82,11 @@ export interface ApiRuntime {
   publicJwks?(): Promise<Array<Record<string, unknown>>>;
   /** A WebSocket endpoint served on the HTTP port, under the API's mount prefix. */
   websocket?: WebSocketEndpoint;
+  /**
+   * Checked first, before anything else looks at the request or creates state for it (the control
+   * API's admin token): a MockError refuses the request.
+   */
+  authorize?(req: MockRequest): MockError | undefined;
 }
 
 /**
@@ -100,6 +106,8 @@ export interface ApiSetup<Fixture> {
   fixture: Fixture;
   /** The file the fixture came from, for messages. */
   fixtureFile: string;
+  /** The server's signing keys (kept across restarts); read when first used. */
+  keys: KeyRing;
 }
 
 /** One API: a spec, a fixture schema, and the behaviours. Adding an API means adding one of these. */

@@ -70,6 +70,11 @@ export class Sessions {
     return this.changeCount;
   }
 
+  /** The session of this name if it exists; never creates one, never marks it as used. */
+  find(name = 'default'): Session | undefined {
+    return this.sessions.get(name);
+  }
+
   get(name = 'default'): Session {
     let session = this.sessions.get(name);
     if (session) {

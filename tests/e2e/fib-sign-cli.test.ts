@@ -1,5 +1,5 @@
 import { runCli, serveCli } from '../helpers/cli';
-import { ALICE, BOB, DEV, SESSION, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
+import { ALICE, BOB_CURRENT, DEV, SESSION, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
 
 jest.setTimeout(30_000);
 
@@ -13,16 +13,16 @@ async function fibSign(args: string[], env: NodeJS.ProcessEnv = {}) {
 describe('authdouble fib-sign (the built CLI)', () => {
   it.each([
     ['alice', ALICE],
-    ['bob', BOB],
-  ])('prints the published signature for %s with the 64-hex test key', async (_name, user) => {
+    ['bob', BOB_CURRENT],
+  ])('prints the current-form signature (plain BLAKE2b-256 digest) for %s with the 64-hex test key', async (_name, user) => {
     const res = await fibSign(['--email', user.email, '--key', TEST_PRIVATE_KEY]);
     expect(res).toEqual({ code: 0, stdout: `${user.signature}\n`, stderr: '' });
   });
 
   it('accepts the 128-hex Iroha form and prints a ready sign-in body with --json', async () => {
-    const res = await fibSign(['-e', BOB.email, '-k', `${TEST_PRIVATE_KEY}${TEST_PUBLIC_KEY.toUpperCase()}`, '--json']);
+    const res = await fibSign(['-e', BOB_CURRENT.email, '-k', `${TEST_PRIVATE_KEY}${TEST_PUBLIC_KEY.toUpperCase()}`, '--json']);
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toEqual(BOB);
+    expect(JSON.parse(res.stdout)).toEqual(BOB_CURRENT);
   });
 
   it('reads the key from AUTHDOUBLE_FIB_KEY', async () => {

@@ -23,6 +23,16 @@ export const BOB = {
     'c7126087ca5b91fe0466dee18cdcf9a084c03458691a77da84c5d05a869e1285af9082f915e6546f529363035329e6f9ea94c4098e92c633eb095e351ebbc30c',
   authPublicKeyHex: TEST_PUBLIC_KEY,
 };
+/**
+ * bob signed as FIB's current docs do (plain BLAKE2b-256 digest, no `digest[31] |= 1`): the
+ * published BOB signature was made in the older form, and bob's digest has the low bit clear, so the
+ * two forms differ for him (for alice they coincide).
+ */
+export const BOB_CURRENT = {
+  ...BOB,
+  signature:
+    '61cb00a8d98b6e0727fe945849649ae909809b87fed826bddad208fd67837af27aefca5d120a92157cd8ccec119aaa9c76735f155e3cac1f5331e972ec475502',
+};
 
 /** The fixture user whose private key is published in README.md (section fib). */
 export const DEV = {

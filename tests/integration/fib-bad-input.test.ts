@@ -115,9 +115,9 @@ describe('fib fixture errors stop start-up', () => {
   });
 
   it('names a duplicate e-mail', async () => {
-    const { dir, file } = withFixture(original.replace('email: bob@wonderland.space', 'email: Alice@wonderland.space'));
+    const { dir, file } = withFixture(original.replace('email: alice@wonderland.space', 'email: Bob@wonderland.space'));
     await expect(startTestServer({ apis: ['fib'], fixturesDir: dir })).rejects.toThrow(
-      new RegExp(`${escape(file)}:\\d+:\\d+ /users/1/email: duplicate email "Alice@wonderland.space"`),
+      new RegExp(`${escape(file)}:\\d+:\\d+ /users/1/email: duplicate email "Bob@wonderland.space"`),
     );
   });
 

@@ -8,18 +8,23 @@ import { blake2b } from '@noble/hashes/blake2b';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { decodeJwt } from 'jose';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { ALICE, BOB, DEV, expectError, SESSION, signIn, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
+import { ALICE, BOB, BOB_CURRENT, DEV, expectError, SESSION, signIn, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
 
-/** BLAKE2b-256 of the UTF-8 e-mail, with the last byte's low bit set. */
-function digestOf(email: string): Uint8Array {
+type Form = 'current' | 'older';
+
+/**
+ * BLAKE2b-256 of the UTF-8 e-mail: as is in the current FIB docs (`signing-user-email-addresses.md`),
+ * or with the last byte's low bit set in the older SDK-based form.
+ */
+function digestOf(email: string, form: Form = 'current'): Uint8Array {
   const digest = blake2b(new TextEncoder().encode(email), { dkLen: 32 });
-  digest[31] = digest[31]! | 1;
+  if (form === 'older') digest[31] = digest[31]! | 1;
   return digest;
 }
 
-/** `hex(Ed25519-sign(seed, BLAKE2b-256(UTF-8(email)) with digest[31] |= 1))`, with tweetnacl. */
-function naclSign(email: string, seedHex: string): { signature: string; publicKey: string } {
-  const digest = digestOf(email);
+/** `hex(Ed25519-sign(seed, digest))`, with tweetnacl. */
+function naclSign(email: string, seedHex: string, form: Form = 'current'): { signature: string; publicKey: string } {
+  const digest = digestOf(email, form);
   const pair = nacl.sign.keyPair.fromSeed(hexToBytes(seedHex));
   return { signature: bytesToHex(nacl.sign.detached(digest, pair.secretKey)), publicKey: bytesToHex(pair.publicKey) };
 }
@@ -32,10 +37,35 @@ afterAll(() => server.close());
 beforeEach(() => server.sessions.get().reset());
 
 describe('fib sign-in with an independent Ed25519 implementation (tweetnacl + @noble/hashes)', () => {
-  it('reproduces the published test vectors', () => {
-    for (const user of [ALICE, BOB]) {
-      expect(naclSign(user.email, TEST_PRIVATE_KEY)).toEqual({ signature: user.signature, publicKey: TEST_PUBLIC_KEY });
+  it('reproduces the published test vectors: alice in the current form (the docs\' vector), bob in the older one', () => {
+    expect(naclSign(ALICE.email, TEST_PRIVATE_KEY)).toEqual({ signature: ALICE.signature, publicKey: TEST_PUBLIC_KEY });
+    expect(naclSign(BOB.email, TEST_PRIVATE_KEY, 'older')).toEqual({ signature: BOB.signature, publicKey: TEST_PUBLIC_KEY });
+    expect(naclSign(BOB.email, TEST_PRIVATE_KEY)).toEqual({ signature: BOB_CURRENT.signature, publicKey: TEST_PUBLIC_KEY });
+    expect(BOB_CURRENT.signature).not.toBe(BOB.signature);
+  });
+
+  it.each<[string, Form]>([
+    ['the current docs\' form (plain digest)', 'current'],
+    ['the older form (digest[31] |= 1)', 'older'],
+  ])('signs bob and dev in with a signature in %s', async (_name, form) => {
+    for (const [email, seed, publicKey] of [
+      [BOB.email, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY],
+      [DEV.email, DEV.privateKey, DEV.publicKey],
+    ] as const) {
+      const signed = naclSign(email, seed, form);
+      const { accessToken } = await signIn(server, { email, signature: signed.signature, authPublicKeyHex: publicKey });
+      expect(decodeJwt(accessToken).sub).toBe(email);
     }
+  });
+
+  it('refuses a signature of the digest with the low bit cleared (neither form)', async () => {
+    // alice's digest has the low bit set, so clearing it gives a message FIB never signs.
+    const digest = digestOf(ALICE.email);
+    expect(digest[31]! & 1).toBe(1);
+    digest[31] = digest[31]! & 0xfe;
+    const pair = nacl.sign.keyPair.fromSeed(hexToBytes(TEST_PRIVATE_KEY));
+    const signature = bytesToHex(nacl.sign.detached(digest, pair.secretKey));
+    expectError(await server.api('fib').post(SESSION).send({ ...ALICE, signature }), 422, 'invalid_signature');
   });
 
   it('signs the offline-development user in with the private key published in the README', async () => {

@@ -2,7 +2,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2b';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { ALICE, BOB, DEV, expectError, fibJwks, SESSION, SESSION_INFO, signIn, TEST_PRIVATE_KEY } from '../helpers/fib';
+import { ALICE, BOB, BOB_CURRENT, DEV, expectError, fibJwks, SESSION, SESSION_INFO, signIn, TEST_PRIVATE_KEY } from '../helpers/fib';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -20,7 +20,8 @@ function rawSign(message: Uint8Array, seedHex: string): string {
 describe('fib sign-in with the published signatures', () => {
   it.each([
     ['alice', ALICE],
-    ['bob (verifies only with digest[31] |= 1)', BOB],
+    ['bob (published, in the older digest[31] |= 1 form)', BOB],
+    ['bob (in the current docs\' form, plain digest)', BOB_CURRENT],
   ])('signs %s in and answers with the documented envelope', async (_name, body) => {
     const res = await server.api('fib').post(SESSION).send(body).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -93,6 +94,19 @@ function digestWithBit(email: string): Uint8Array {
   return d;
 }
 
+function digestWithBitCleared(email: string): Uint8Array {
+  const d = blake2b(Buffer.from(email, 'utf8'), { dkLen: 32 });
+  d[31] = d[31]! & 0xfe;
+  return d;
+}
+
+it('accepts a sign-in signed as the current FIB docs do (no low bit), for an e-mail whose digest has it clear', async () => {
+  const email = 'bob@wonderland.space';
+  const plain = blake2b(Buffer.from(email, 'utf8'), { dkLen: 32 });
+  expect(plain[31]! & 1).toBe(0);
+  await signIn(server, { ...BOB, signature: rawSign(plain, TEST_PRIVATE_KEY) });
+});
+
 describe('fib sign-in refusals', () => {
   it('answers 404 for an unknown e-mail (the seed document’s own example is such a one)', async () => {
     const res = await server.api('fib').post(SESSION).send({
@@ -126,8 +140,9 @@ describe('fib sign-in refusals', () => {
       'invalid_signature',
     ],
     [
-      'a signature over the digest without the low bit set (bob)',
-      () => ({ ...BOB, signature: rawSign(blake2b(Buffer.from(BOB.email), { dkLen: 32 }), TEST_PRIVATE_KEY) }),
+      // The plain digest is accepted now (current FIB docs); alice's has the low bit set, so clearing it is neither form.
+      'a signature over the digest with the low bit cleared (alice)',
+      () => ({ ...ALICE, signature: rawSign(digestWithBitCleared(ALICE.email), TEST_PRIVATE_KEY) }),
       'invalid_signature',
     ],
     [

@@ -55,7 +55,7 @@ export function createBehaviours(fixture: FibFixture, signer: JwtSigner): Record
       throw new MockError(
         'invalid_signature',
         422,
-        'The signature does not verify: sign BLAKE2b-256 of the e-mail (last byte | 1) with the Authorization private key',
+        'The signature does not verify: sign BLAKE2b-256 of the e-mail with the Authorization private key',
       );
     }
     const book = new TokenBook(ctx.store, ctx.clock);

@@ -2,8 +2,11 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 import { blake2b } from '@noble/hashes/blake2b';
 
 /**
- * The FIB e-mail signature: `Ed25519(authPrivateKey, BLAKE2b-256(UTF-8(email)) with digest[31] |= 1)`,
- * hex encoded. Keys are hex: a public key is 32 bytes; a private key is the 32-byte seed, or the
+ * The FIB e-mail signature, hex encoded. The current FIB docs
+ * (fraud-intelligence-limited/fil-documentation, src/tutorials-api/signing-user-email-addresses.md)
+ * sign the plain digest: `Ed25519(authPrivateKey, BLAKE2b-256(UTF-8(email)))`. Older SDK-based
+ * examples set the low bit of the digest's last byte first (`digest[31] |= 1`); signatures of both
+ * forms verify. Keys are hex: a public key is 32 bytes; a private key is the 32-byte seed, or the
  * 64-byte "Iroha" form (seed then public key).
  */
 
@@ -11,11 +14,17 @@ const HEX = /^[0-9a-fA-F]*$/;
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-/** The message FIB signs: BLAKE2b-256 of the e-mail's UTF-8 bytes, with the last byte's low bit set. */
+/** The message FIB signs today: BLAKE2b-256 of the e-mail's UTF-8 bytes. */
 export function emailDigest(email: string): Buffer {
-  const digest = Buffer.from(blake2b(Buffer.from(email, 'utf8'), { dkLen: 32 }));
-  digest[31] = digest[31]! | 1;
-  return digest;
+  return Buffer.from(blake2b(Buffer.from(email, 'utf8'), { dkLen: 32 }));
+}
+
+/** The older form: the same digest with the last byte's low bit set (`digest[31] |= 1`). */
+export function lowBitDigest(digest: Buffer): Buffer | undefined {
+  if ((digest[31]! & 1) === 1) return undefined; // already set: the same message as the plain form
+  const copy = Buffer.from(digest);
+  copy[31] = copy[31]! | 1;
+  return copy;
 }
 
 /** `bytes` of hex (either case), or undefined when `text` is not exactly that. */
@@ -39,10 +48,17 @@ export function ed25519PublicKey(raw: Buffer): KeyObject {
   return key;
 }
 
-/** Whether `signature` (64 bytes) signs `email` under `publicKey` (32 bytes). */
+/**
+ * Whether `signature` (64 bytes) signs `email` under `publicKey` (32 bytes), in the current form
+ * (plain digest) or the older one (`digest[31] |= 1`).
+ */
 export function verifyEmailSignature(email: string, signature: Buffer, publicKey: Buffer): boolean {
   try {
-    return verify(null, emailDigest(email), ed25519PublicKey(publicKey), signature);
+    const key = ed25519PublicKey(publicKey);
+    const digest = emailDigest(email);
+    if (verify(null, digest, key, signature)) return true;
+    const older = lowBitDigest(digest);
+    return older !== undefined && verify(null, older, key, signature);
   } catch {
     return false;
   }
@@ -74,7 +90,7 @@ export function parsePrivateKey(hex: string): SigningKey {
   return { privateKey, publicKeyHex };
 }
 
-/** The hex signature FIB expects for `email`. */
+/** The hex signature of `email` in the form the current FIB docs make (the plain digest). */
 export function signEmail(email: string, key: SigningKey): string {
   return sign(null, emailDigest(email), key.privateKey).toString('hex');
 }
