@@ -1,5 +1,6 @@
 import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
+import { checkApiFolder } from './fixtures/load';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
 
@@ -101,7 +102,26 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (!options.cors && options.corsOrigins.length > 0) {
     throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
+  checkConfigValues(options, knownApis);
   return options;
+}
+
+/** Types and values a caller of startMock() can get wrong, and the folders, which must exist. */
+function checkConfigValues(options: ServerOptions, knownApis: string[]): void {
+  if (typeof options.host !== 'string' || options.host.trim() === '') {
+    throw new StartupError(`host must be a host name or address, got ${JSON.stringify(options.host)}`);
+  }
+  if (!['silent', 'error', 'warn', 'info'].includes(options.logLevel)) {
+    throw new StartupError(`logLevel must be one of silent, error, warn, info, got ${JSON.stringify(options.logLevel)}`);
+  }
+  for (const [key, flag] of [['fixturesDir', '--fixtures'], ['specDir', '--specs']] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') {
+      throw new StartupError(`${key} (${flag}) must be the path of a folder, got ${JSON.stringify(options[key])}`);
+    }
+  }
+  checkApiFolder(options.fixturesDir, 'the fixtures folder', knownApis);
+  // admin.yaml, the control API's own spec, is built in: a copy in a --specs folder is not read.
+  if (options.specDir !== defaultSpecDir) checkApiFolder(options.specDir, 'the specs folder', knownApis, ['admin']);
 }
 
 /** Whether `host` only accepts connections from this machine. */

@@ -5,7 +5,8 @@ import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
-import type { ServerOptions } from './options';
+import { listenError, resolveHost } from './listen-errors';
+import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
 
 export interface RunningServer extends MockApp {
@@ -30,6 +31,7 @@ const CLOSE_GRACE_MS = 10_000;
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
+  await resolveHost(partial.host ?? DEFAULT_OPTIONS.host, partial.port ?? DEFAULT_OPTIONS.port);
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
@@ -55,7 +57,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     });
   } catch (err) {
     stateFile?.stop();
-    throw err;
+    throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;

@@ -111,8 +111,8 @@ describe('--admin-token', () => {
       expect(wrong.err).toBe(`authdouble: verify: the control API refused the --admin-token given: ${url}/__admin answered 401\n`);
       const right = await finish(runCli(['verify', '--api', 'khe', '--target', `${url}/khe`, '--admin-token', token, '--destructive']));
       expect(right.code).toBe(0);
-      expect(right.out.split('\n')[0]).toBe(`verify khe against ${url}/khe: 15 checks; control API found: each check runs in its own state session`);
-      expect(right.out).toContain(': 15 passed, 0 failed, 0 skipped');
+      expect(right.out.split('\n')[0]).toMatch(new RegExp(`^verify khe against ${url}/khe: \\d+ checks; control API found: each check runs in its own state session$`));
+      expect(right.out).toMatch(/: \d+ passed, 0 failed, 0 skipped/);
     });
   });
 
@@ -234,13 +234,13 @@ describe('--fixtures is a file or a folder, with the same meaning in every comma
   const empty = () => mkdtempSync(path.join(dir, 'empty-'));
 
   it.each([
-    ['serve, a path that does not exist', () => ['serve', '--port', '0', '--fixtures', missing()], /--fixtures .*no-such-thing: no such file or folder/],
+    ['serve, a path that does not exist', () => ['serve', '--port', '0', '--fixtures', missing()], /--fixtures: the fixtures folder ".*no-such-thing" does not exist, nor a file of that name/],
     ['serve, a file whose API cannot be told', () => ['serve', '--port', '0', '--fixtures', strangeName()], /--fixtures .*accounts\.yaml: cannot tell which API this fixture is for: name the file <api>\.yaml .* or pass --api/],
     ['serve --api b2core, a folder without b2core.yaml', () => ['serve', '--port', '0', '--api', 'b2core', '--fixtures', vaultOnly()], /--fixtures .*vault-only-\w+: the folder has no b2core\.yaml/],
     ['serve, a folder with no fixture file at all', () => ['serve', '--port', '0', '--fixtures', empty()], /--fixtures .*empty-\w+: the folder has no fixture file for/],
-    ['verify, a path that does not exist', () => ['verify', '--api', 'b2core', '--target', 'http://127.0.0.1:1', '--fixtures', missing()], /verify: --fixtures .*: no such file or folder/],
+    ['verify, a path that does not exist', () => ['verify', '--api', 'b2core', '--target', 'http://127.0.0.1:1', '--fixtures', missing()], /verify: --fixtures: the fixtures folder ".*no-such-thing" does not exist/],
     ['verify, a folder without the API\'s file', () => ['verify', '--api', 'b2core', '--target', 'http://127.0.0.1:1', '--fixtures', vaultOnly()], /the folder has no b2core\.yaml/],
-    ['replay, a path that does not exist', () => ['replay', 'fixtures/scenarios/b2core-sign-in.yaml', '--fixtures', missing()], /^authdouble replay: --fixtures .*: no such file or folder/],
+    ['replay, a path that does not exist', () => ['replay', 'fixtures/scenarios/b2core-sign-in.yaml', '--fixtures', missing()], /^authdouble replay: --fixtures: the fixtures folder ".*no-such-thing" does not exist/],
     ['replay, a folder without the API\'s file', () => ['replay', 'fixtures/scenarios/b2core-sign-in.yaml', '--fixtures', vaultOnly()], /the folder has no b2core\.yaml/],
     ['replay, a file whose API cannot be told', () => ['replay', 'fixtures/scenarios/b2core-sign-in.yaml', 'fixtures/scenarios/vault-password-grant.yaml', '--fixtures', strangeName()], /cannot tell which API this fixture is for/],
   ])('exits 2: %s', async (_label, args, message) => {
