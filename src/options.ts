@@ -67,6 +67,8 @@ export const DEFAULT_OPTIONS: ServerOptions = {
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
   const options: ServerOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  // `[::]` as in a URL is the address `::`.
+  if (/^\[[^\]]*\]$/.test(options.host)) options.host = options.host.slice(1, -1);
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new StartupError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
   }

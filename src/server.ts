@@ -67,7 +67,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     ...mock,
     server,
     stateFile,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
     close: () =>
       (closed ??= (async () => {
         closing = true;

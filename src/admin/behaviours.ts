@@ -2,7 +2,7 @@ import type { ApiEngine } from '../engine/pipeline';
 import type { Behaviour, OperationRequest } from '../engine/types';
 import { SESSION_HEADER } from '../engine/http-adapter';
 import { MockError } from '../errors';
-import type { FaultSpec } from '../state/faults';
+import { MAX_FAULTS_PER_SESSION, type FaultSpec } from '../state/faults';
 import type { Session, Sessions } from '../state/sessions';
 import { TokenBook } from '../apis/shared/token-book';
 import { DURATION_FORM, parseDuration } from './duration';
@@ -110,6 +110,9 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
       if (spec.operationId !== undefined) checkOperationId(spec.operationId, spec.api);
       const session = sessionOf(req);
+      if (session.faults.count >= MAX_FAULTS_PER_SESSION) {
+        throw new MockError('validation_failed', 400, `This session already has ${MAX_FAULTS_PER_SESSION} faults, the most it can hold; clear some first (DELETE /__admin/faults)`);
+      }
       session.faults.add(spec);
       return faults(session, 201);
     },
