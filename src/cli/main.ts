@@ -61,6 +61,12 @@ interface ServeFlags {
   keysFile?: string;
   cors: boolean;
   corsOrigin?: string[];
+  maxConnections?: number;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
+  return Number(value);
 }
 
 function parseOrigins(value: string, previous: string[] = []): string[] {
@@ -137,6 +143,7 @@ export function buildProgram(): Command {
       'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
       parseOrigins,
     )
+    .option('--max-connections <n>', `open connections at most, WebSockets included; one more is closed at once (default ${DEFAULT_OPTIONS.maxConnections})`, parseCount)
     .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
       const apis = flags.api ?? knownApis;
@@ -163,6 +170,7 @@ export function buildProgram(): Command {
         keysFile: flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
+        maxConnections: flags.maxConnections,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
