@@ -17,6 +17,7 @@ export function mountTokens(panel, ctx) {
       const key = `${t.api} ${t.session}`;
       if (!families.has(key)) families.set(key, { api: t.api, subject: t.subject, session: t.session, tokens: [] });
       families.get(key).tokens.push(t);
+      families.get(key).tokens.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
     }
     if (families.size === 0) {
       body.replaceChildren(h('p', { class: 'muted' }, 'No live tokens. Sign in to any API and its session shows here.'));
