@@ -109,12 +109,20 @@ it('shows a sign-in live in Requests and its 2FA code in Outbox; the row opens t
   expect(curl).toContain(`'${server.url}/b2core/api/v2/signin'`);
   expect(curl).toContain(`--data-raw '${JSON.stringify(TWOFA)}'`);
 
+  // A request that breaks the spec says so when opened.
+  await b2core('/api/v2/signin', { email: 'foo@bar.com' });
+  const invalid = page.locator('#requests tbody tr').filter({ hasText: '400' });
+  await invalid.click();
+  await detail.locator('.violation').getByText('The request broke the spec').waitFor();
+
   // Filters: by status, then by path.
   await b2core('/api/v2/signin', { ...FOO, password: 'wrong' });
-  await page.locator('#requests tbody tr.bad').waitFor();
+  await page.locator('#requests tbody tr.bad').filter({ hasText: '401' }).waitFor();
   await page.getByLabel('Filter by status').fill('4xx');
   await page.waitForFunction(() => [...document.querySelectorAll('#requests tbody tr .status')].every((td) => td.textContent?.startsWith('4')));
-  expect(await page.locator('#requests tbody tr').count()).toBe(1);
+  expect(await page.locator('#requests tbody tr').count()).toBe(2);
+  await page.getByLabel('Filter by status').fill('401');
+  await page.waitForFunction(() => document.querySelectorAll('#requests tbody tr').length === 1);
   await page.getByLabel('Filter by status').fill('');
   await page.getByLabel('Filter by path').fill('/nothing');
   await page.waitForFunction(() => document.querySelectorAll('#requests tbody tr').length === 0);
