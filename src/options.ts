@@ -16,6 +16,8 @@ export interface ServerOptions {
   root: boolean;
   /** Folder of `<api>.yaml` fixture files; APIs without a file there use the embedded defaults. */
   fixturesDir: string;
+  /** One API's fixture file by API id (`--fixtures some/b2core.yaml`); it wins over `fixturesDir`. */
+  fixtureFiles: Record<string, string>;
   /** Folder of `<api>.yaml` OpenAPI specs. */
   specDir: string;
   /** Hold every response to the spec: a non-conforming one becomes a 500 problem (tests run this way). */
@@ -55,6 +57,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   apis: [],
   root: false,
   fixturesDir: defaultFixturesDir,
+  fixtureFiles: {},
   specDir: defaultSpecDir,
   strict: false,
   bodyLimit: 100 * 1024,

@@ -144,16 +144,20 @@ export class SamaSessions {
   async startSession(ctx: RequestContext, user: SamaUser, deviceId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
     const book = this.book(ctx);
     const key = deviceKey(user._id, deviceId);
-    const previous = ctx.store.get<DeviceRecord>(key);
+    const record = ctx.store.get<DeviceRecord>(key);
     const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
+    const strict = this.fixture.tokens.newLoginRevokesOlder;
+    // Strict: the device's session until now ends here, unless another login on the device is still
+    // being issued: that one ends once this one is issued (whichever finishes last holds the device).
+    const previous = strict ? record?.family : undefined;
+    if (previous !== undefined && !book.issuing(previous)) book.endFamily(previous);
     let family: string;
-    if (!this.fixture.tokens.newLoginRevokesOlder && previous && book.familyAlive(previous.family)) {
-      family = previous.family;
+    if (!strict && record && book.familyAlive(record.family)) {
+      family = record.family;
     } else {
-      if (previous) book.endFamily(previous.family);
       family = book.startFamily(user._id, ttl);
     }
-    ctx.store.set<DeviceRecord>(key, { ...previous, family }, ttl);
+    ctx.store.set<DeviceRecord>(key, { ...record, family }, ttl);
 
     const issuedAt = wholeSeconds(ctx.clock.now());
     const { accessTokenSeconds, refreshTokenSeconds } = this.fixture.tokens;
@@ -166,6 +170,12 @@ export class SamaSessions {
     const data: TokenData = { deviceId, organizationId: user.organization_id };
     const accessRecord = book.issue(access, { kind: ACCESS, family, subject: user._id, issuedAt, expiresAt: issuedAt + accessTokenSeconds * 1000, data });
     const refreshRecord = book.issue(refresh, { kind: REFRESH, family, subject: user._id, issuedAt, expiresAt: issuedAt + refreshTokenSeconds * 1000, data });
+    // Strict: of logins in parallel on one device, each succeeds and the last to finish holds the device.
+    if (strict) {
+      for (const other of [previous, ctx.store.get<DeviceRecord>(key)?.family]) {
+        if (other !== undefined && other !== family && !book.issuing(other)) book.endFamily(other);
+      }
+    }
     this.setCurrentAccess(ctx, key, family, access);
     return { access: { token: access, expiresAt: accessRecord.expiresAt }, refresh: { token: refresh, expiresAt: refreshRecord.expiresAt } };
   }
