@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { apiModules } from './apis';
+import { fallbackHandler } from './fallback';
 import type { TLSSocket } from 'node:tls';
 import { applyCors, answerPreflight, crossSiteWarning, exposedHeaders, isPreflight, type CorsPolicy } from './engine/cors';
 import { apiHandler, send } from './engine/http-adapter';
@@ -106,6 +107,7 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     if (rest !== url) req.url = rest.startsWith('/') ? rest : `/${rest}`;
     mounted.handler(req, res, next);
   });
+  if (options.fallback !== undefined) app.use(fallbackHandler(new URL(options.fallback), sessions.journal, logger, () => options.cors));
   app.use((req: Request, res: Response) => {
     const known = [...prefixes.values()].map((p) => `${p}/...`).join(', ');
     send(res, problem(404, 'No such route', `Nothing is served at ${req.method} ${req.path}; this server serves ${known}`));
