@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { isJsonMediaType, mediaTypeOf } from './body';
 import type { ApiEngine } from './pipeline';
+import { declaredTooLarge } from './declared-length';
 import { readBody } from './read-body';
 import type { MockRequest, MockResponse } from './types';
 import { SESSION_HEADER } from '../headers';
@@ -37,12 +38,18 @@ export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { jour
         () => finish({ status: 500, body: 'internal error', contentType: 'text/plain' }),
       );
     };
-    // Only operations that take a body read one; others leave it to Node to discard.
-    if (route.kind !== 'operation' || !route.op.requestBody) {
+    // Only operations that take a body read one; others never read it (an oversized one closes the connection).
+    const takesBody = route.kind === 'operation' && route.op.requestBody !== undefined;
+    const oversized = declaredTooLarge(req, res, bodyLimit);
+    if (oversized && takesBody) {
+      finish(engine.fail(mockReq, oversized));
+      return;
+    }
+    if (!takesBody) {
       run();
       return;
     }
-    readBody(req, bodyLimit, (error, body) => {
+    readBody(req, res, bodyLimit, (error, body) => {
       mockReq.body = body;
       if (error) finish(engine.fail(mockReq, error));
       else run();
