@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { applyCors, answerPreflight, crossSiteWarning, isPreflight, type CorsPolicy } from './engine/cors';
 import { apiHandler, send, type NodeHandler } from './engine/http-adapter';
 import { problem, type ApiEngine } from './engine/pipeline';
+import { originForm } from './engine/request-target';
 import type { Logger } from './logger';
 
 interface Mounted {
@@ -42,7 +43,7 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
   const log = logger.level === 'info' ? requestLog(logger) : undefined;
 
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/';
+    const url = (req.url = originForm(req.url ?? '/'));
     const end = url.slice(1).search(/[/?]/) + 1;
     const segment = end === 0 ? url : url.slice(0, end);
     let mounted = mounts.get(segment);
