@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { safeEqual } from '../apis/shared/secrets';
 import { compileSpec } from '../engine/compile';
+import { precompiledSpec } from '../engine/precompiled';
 import { ApiEngine, problem } from '../engine/pipeline';
 import type { ApiRuntime, MockRequest, MockResponse } from '../engine/types';
 import { readYamlFile } from '../engine/yaml-file';
@@ -27,7 +28,11 @@ const TITLES: Record<number, string> = {
  */
 export function createAdminEngine(deps: AdminDeps & { adminToken?: string; strict: boolean; logger: Logger }): ApiEngine {
   const file = path.join(defaultSpecDir, 'admin.yaml');
-  const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', { responses: deps.strict, trusted: true });
+  const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', {
+    responses: deps.strict,
+    trusted: true,
+    precompiled: precompiledSpec('admin', file),
+  });
   const behaviours = createAdminBehaviours(deps);
   const runtime: ApiRuntime = {
     behaviours,
