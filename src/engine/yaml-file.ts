@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { StartupError } from '../errors';
 import { packageRoot } from '../paths';
 
@@ -30,7 +30,10 @@ function parseYamlFile(file: string, what: string): YamlFile {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new StartupError(`${file}: cannot read ${what}: ${reason}`);
   }
-  const lineCounter = new LineCounter();
+  // The yaml module is loaded only when a file has to be parsed (the package's own come from the cache).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LineCounter: Lines, parseDocument } = require('yaml') as typeof import('yaml');
+  const lineCounter = new Lines();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const [first] = doc.errors;
   if (first) {
