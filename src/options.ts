@@ -1,5 +1,6 @@
 import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
+import { checkApiFolder } from './fixtures/load';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
 
@@ -15,6 +16,8 @@ export interface ServerOptions {
   root: boolean;
   /** Folder of `<api>.yaml` fixture files; APIs without a file there use the embedded defaults. */
   fixturesDir: string;
+  /** One API's fixture file by API id (`--fixtures some/b2core.yaml`); it wins over `fixturesDir`. */
+  fixtureFiles: Record<string, string>;
   /** Folder of `<api>.yaml` OpenAPI specs. */
   specDir: string;
   /** Hold every response to the spec: a non-conforming one becomes a 500 problem (tests run this way). */
@@ -40,6 +43,12 @@ export interface ServerOptions {
   cors: boolean;
   /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
   corsOrigins: string[];
+  /** Open connections at most (WebSockets included); one more is closed at once. */
+  maxConnections: number;
+  /** A client gets this long to send the request line and headers; then the connection is cut. */
+  headersTimeoutMs: number;
+  /** A client gets this long to send a whole request, body included; then it gets 408 and is cut. */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -48,6 +57,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   apis: [],
   root: false,
   fixturesDir: defaultFixturesDir,
+  fixtureFiles: {},
   specDir: defaultSpecDir,
   strict: false,
   bodyLimit: 100 * 1024,
@@ -59,10 +69,16 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   keysFile: undefined,
   cors: true,
   corsOrigins: [],
+  // Below the usual 1024 open files per process, leaving room for files, keys and logs.
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
   const options: ServerOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  // `[::]` as in a URL is the address `::`.
+  if (/^\[[^\]]*\]$/.test(options.host)) options.host = options.host.slice(1, -1);
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new StartupError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
   }
@@ -79,6 +95,15 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   }
   if (!Number.isInteger(options.stateSaveIntervalMs) || options.stateSaveIntervalMs < 100) {
     throw new StartupError(`stateSaveIntervalMs must be a whole number of milliseconds, at least 100, got ${String(options.stateSaveIntervalMs)}`);
+  }
+  if (!Number.isInteger(options.maxConnections) || options.maxConnections < 1) {
+    throw new StartupError(`maxConnections must be a whole number, at least 1, got ${String(options.maxConnections)}`);
+  }
+  for (const key of ['headersTimeoutMs', 'requestTimeoutMs'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 100) throw new StartupError(`${key} must be a whole number of milliseconds, at least 100, got ${String(options[key])}`);
+  }
+  if (options.headersTimeoutMs > options.requestTimeoutMs) {
+    throw new StartupError(`headersTimeoutMs (${options.headersTimeoutMs}) must not be longer than requestTimeoutMs (${options.requestTimeoutMs})`);
   }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.keysFile === '') throw new StartupError('the keys file needs a name');
@@ -98,7 +123,26 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (!options.cors && options.corsOrigins.length > 0) {
     throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
+  checkConfigValues(options, knownApis);
   return options;
+}
+
+/** Types and values a caller of startMock() can get wrong, and the folders, which must exist. */
+function checkConfigValues(options: ServerOptions, knownApis: string[]): void {
+  if (typeof options.host !== 'string' || options.host.trim() === '') {
+    throw new StartupError(`host must be a host name or address, got ${JSON.stringify(options.host)}`);
+  }
+  if (!['silent', 'error', 'warn', 'info'].includes(options.logLevel)) {
+    throw new StartupError(`logLevel must be one of silent, error, warn, info, got ${JSON.stringify(options.logLevel)}`);
+  }
+  for (const [key, flag] of [['fixturesDir', '--fixtures'], ['specDir', '--specs']] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') {
+      throw new StartupError(`${key} (${flag}) must be the path of a folder, got ${JSON.stringify(options[key])}`);
+    }
+  }
+  checkApiFolder(options.fixturesDir, 'the fixtures folder', knownApis);
+  // admin.yaml, the control API's own spec, is built in: a copy in a --specs folder is not read.
+  if (options.specDir !== defaultSpecDir) checkApiFolder(options.specDir, 'the specs folder', knownApis, ['admin']);
 }
 
 /** Whether `host` only accepts connections from this machine. */

@@ -5,7 +5,9 @@ import type { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
-import type { ServerOptions } from './options';
+import { limitSlowClients } from './slow-clients';
+import { listenError, resolveHost } from './listen-errors';
+import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
 
 export interface RunningServer extends MockApp {
@@ -38,6 +40,7 @@ export interface ServeDeps extends CreateAppDeps {
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: ServeDeps = {}): Promise<RunningServer> {
+  await resolveHost(partial.host ?? DEFAULT_OPTIONS.host, partial.port ?? DEFAULT_OPTIONS.port);
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
@@ -53,8 +56,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     if (closing) res.setHeader('connection', 'close');
   });
   server.on('request', deps.viaExpress ? mock.app : mock.handler);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  limitSlowClients(server, mock.options);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -63,7 +65,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     });
   } catch (err) {
     stateFile?.stop();
-    throw err;
+    throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;
@@ -73,7 +75,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
   return Object.assign(mock, {
     server,
     stateFile,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
     close: () =>
       (closed ??= (async () => {
         closing = true;

@@ -2,10 +2,12 @@ import type { ApiEngine } from '../engine/pipeline';
 import type { Behaviour, OperationRequest } from '../engine/types';
 import { SESSION_HEADER } from '../engine/http-adapter';
 import { MockError } from '../errors';
-import type { FaultSpec } from '../state/faults';
+import { MAX_FAULTS_PER_SESSION, type FaultSpec } from '../state/faults';
 import type { Session, Sessions } from '../state/sessions';
 import { TokenBook } from '../apis/shared/token-book';
-import { parseDuration } from './duration';
+import { pageOf, sortable } from './paging';
+import { DURATION_FORM, parseDuration } from './duration';
+import { didYouMean } from '../suggest';
 
 /**
  * The clock stays inside 1970-01-01 .. 9000-01-01: every date the APIs write (token expiry included,
@@ -32,6 +34,18 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     }
     return api;
   };
+  /** A fault for an operation no served API has would never fire: refuse it, naming the near miss. */
+  const checkOperationId = (operationId: string, api: string | undefined): void => {
+    const scope = api !== undefined ? [engines.get(api)!] : [...engines.values()];
+    const ids = new Set(scope.flatMap((engine) => engine.spec.operations.map((op) => op.operationId)));
+    if (ids.has(operationId)) return;
+    const where = api !== undefined ? `the ${api} API` : `any API this server serves (${[...engines.keys()].join(', ')})`;
+    throw new MockError(
+      'unknown_operation',
+      400,
+      `operationId "${operationId}" is not an operation of ${where}; operationIds are case-sensitive${didYouMean(operationId, ids)}`,
+    );
+  };
   const clock = (session: Session) => ({
     status: 200,
     body: { now: new Date(session.clock.now()).toISOString(), virtual: session.clock.isVirtual },
@@ -50,7 +64,7 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       const session = sessionOf(req);
       const body = req.body as { advance?: string; set?: string };
       const ms = body.advance === undefined ? 0 : parseDuration(body.advance);
-      if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not an ISO 8601 duration such as PT15M`);
+      if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not a duration; write ${DURATION_FORM}`);
       const target = body.advance !== undefined ? session.clock.now() + ms : Date.parse(body.set!);
       if (!(target >= CLOCK_MIN && target < CLOCK_MAX)) {
         const what = body.advance !== undefined ? `advance: "${body.advance}" would move` : `set: "${body.set}" would put`;
@@ -71,18 +85,15 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     }),
     getRequests: (req) => {
       const since = req.query.since as string | undefined;
-      return {
-        status: 200,
-        body: {
-          requests: sessions.journal.list({
-            session: sessionOf(req).name,
-            api: apiParam(req),
-            path: req.query.path as string | undefined,
-            status: req.query.status as number | undefined,
-            since: since === undefined ? undefined : Date.parse(since),
-          }),
-        },
-      };
+      const entries = sessions.journal.list({
+        session: sessionOf(req).name,
+        api: apiParam(req),
+        path: req.query.path as string | undefined,
+        status: req.query.status as number | undefined,
+        since: since === undefined ? undefined : Date.parse(since),
+      });
+      const page = pageOf(entries, (e) => sortable(e.id), req.query);
+      return { status: 200, body: { requests: page.items, ...(page.next ? { next: page.next } : {}) } };
     },
     clearRequests: (req) => {
       sessions.journal.clear(sessionOf(req).name);
@@ -95,7 +106,11 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
         throw new MockError('validation_failed', 400, 'A fault needs at least one of status, delayMs and drop');
       }
       if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
+      if (spec.operationId !== undefined) checkOperationId(spec.operationId, spec.api);
       const session = sessionOf(req);
+      if (session.faults.count >= MAX_FAULTS_PER_SESSION) {
+        throw new MockError('validation_failed', 400, `This session already has ${MAX_FAULTS_PER_SESSION} faults, the most it can hold; clear some first (DELETE /__admin/faults)`);
+      }
       session.faults.add(spec);
       return faults(session, 201);
     },
@@ -111,21 +126,25 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     getTokens: (req) => {
       const api = apiParam(req);
       const session = sessionOf(req);
-      const tokens = [...engines.values()]
+      // Oldest first, by issue time, then API and key: a stable order for the cursor.
+      const live = [...engines.values()]
         .filter((engine) => api === undefined || engine.id === api)
         .flatMap((engine) => {
           const ctx = engine.context(session.name);
-          return new TokenBook(ctx.store, ctx.clock).live().map(({ token, record }) => ({
-            api: engine.id,
-            kind: record.kind,
-            subject: record.subject,
-            session: record.family,
-            issuedAt: new Date(record.issuedAt).toISOString(),
-            expiresAt: new Date(record.expiresAt).toISOString(),
-            token,
-          }));
-        });
-      return { status: 200, body: { tokens } };
+          return new TokenBook(ctx.store, ctx.clock).live().map((t) => ({ ...t, api: engine.id, position: `${sortable(t.record.issuedAt)}/${engine.id}/${t.key}` }));
+        })
+        .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+      const page = pageOf(live, (t) => t.position, req.query);
+      const tokens = page.items.map(({ api: id, token, record }) => ({
+        api: id,
+        kind: record.kind,
+        subject: record.subject,
+        session: record.family,
+        issuedAt: new Date(record.issuedAt).toISOString(),
+        expiresAt: new Date(record.expiresAt).toISOString(),
+        token,
+      }));
+      return { status: 200, body: { tokens, ...(page.next ? { next: page.next } : {}) } };
     },
   };
 }

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
+import { fixtureFilesFrom } from '../fixtures/source';
 import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
 import { addRecordCommand } from './record';
 import { addReplayCommand } from './replay';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../paths';
+import { didYouMean } from '../suggest';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
 export const EXIT_USAGE = 2;
@@ -55,6 +61,12 @@ interface ServeFlags {
   keysFile?: string;
   cors: boolean;
   corsOrigin?: string[];
+  maxConnections?: number;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
+  return Number(value);
 }
 
 function parseOrigins(value: string, previous: string[] = []): string[] {
@@ -63,9 +75,25 @@ function parseOrigins(value: string, previous: string[] = []): string[] {
   return [...previous, ...origins];
 }
 
+/** One line per command in `authdouble --help` (each command's own --help says more). */
+const SUMMARIES: Record<string, string> = {
+  serve: 'serve the mock APIs over HTTP (the default)',
+  'fib-sign': 'sign an e-mail for FIB sign-in with a key',
+  verify: 'check a server against an API spec',
+  record: 'record a session through a proxy into a HAR file',
+  replay: 'replay HAR files and scenarios against a target',
+  help: 'show the help of a command',
+};
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('authdouble')
     .description('Stateful mock and contract tests for authentication APIs: ' + knownApis.join(', '))
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .configureHelp({ subcommandDescription: (cmd) => SUMMARIES[cmd.name()] ?? cmd.description().split('\n')[0] ?? '' })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
@@ -85,8 +113,8 @@ export function buildProgram(): Command {
       `serve only these APIs (${knownApis.join(', ')}); repeat or comma-separate. One API is served at / instead of /<id>`,
       parseApis,
     )
-    .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
-    .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones')
+    .option('-f, --fixtures <path>', "a folder of <api>.yaml fixture files, or one API's fixture file (APIs without one use the embedded defaults)")
+    .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones (the control API keeps its built-in admin.yaml)')
     .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
     .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
     .addOption(
@@ -115,14 +143,23 @@ export function buildProgram(): Command {
       'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
       parseOrigins,
     )
+    .option('--max-connections <n>', `open connections at most, WebSockets included; one more is closed at once (default ${DEFAULT_OPTIONS.maxConnections})`, parseCount)
     .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .action(async (flags: ServeFlags) => {
+      const apis = flags.api ?? knownApis;
+      // A folder stays a folder (its other APIs' files are read as before); a file is one API's fixture.
+      const fixtureFiles =
+        flags.fixtures === undefined
+          ? undefined
+          : fixtureFilesFrom(flags.fixtures, { apis, api: apis.length === 1 ? apis[0] : undefined, known: knownApis });
+      const fixturesIsFolder = flags.fixtures !== undefined && statSync(flags.fixtures).isDirectory();
       const options: Partial<ServerOptions> = {
         port: flags.port,
         host: flags.host,
         apis: flags.api ?? [],
         root: flags.api?.length === 1,
-        fixturesDir: flags.fixtures,
+        fixturesDir: fixturesIsFolder ? flags.fixtures : undefined,
+        fixtureFiles: fixturesIsFolder ? undefined : fixtureFiles,
         specDir: flags.specs,
         strict: flags.strict,
         bodyLimit: flags.bodyLimit,
@@ -133,6 +170,7 @@ export function buildProgram(): Command {
         keysFile: flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
+        maxConnections: flags.maxConnections,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
@@ -162,7 +200,16 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const program = buildProgram();
+    // Without this, a mistyped command would become an argument of the default command (serve).
+    const [first] = argv;
+    const commands = program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help');
+    if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
+      process.stderr.write(`error: unknown command '${first}'${didYouMean(first, commands)}; commands: ${commands.join(', ')}\n(run with --help for usage)\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
@@ -170,12 +217,6 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof StartupError) {
       process.stderr.write(`authdouble: ${err.message}\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      process.stderr.write(`authdouble: cannot listen: ${(err as Error).message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

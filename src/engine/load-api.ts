@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { StartupError } from '../errors';
-import { fixtureFile, loadFixture } from '../fixtures/load';
+import { apiFile, fixtureFile, loadFixture } from '../fixtures/load';
 import type { Logger } from '../logger';
 import type { ServerOptions } from '../options';
 import { defaultFixturesDir, defaultSpecDir } from '../paths';
@@ -24,8 +24,8 @@ export async function loadApi(
   logger: Logger,
   keys: KeyRing = new KeyRing(),
 ): Promise<ApiEngine> {
-  const specFile = path.join(options.specDir, `${module.id}.yaml`);
-  const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
+  const specFile = apiFile(options.specDir, module.id) ?? path.join(options.specDir, `${module.id}.yaml`);
+  const file = options.fixtureFiles[module.id] ?? fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
   const fixture = loadFixture(module, file);
   const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file, keys }));
   pending.catch(() => undefined); // awaited below; a compile error must not leave it unhandled
