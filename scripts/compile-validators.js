@@ -3,10 +3,10 @@
  * Part of `npm run build` (after tsc): compiles the validators of the embedded specs (openapi/*.yaml)
  * and of the fixture schemas into Ajv standalone code in dist/validators, so that start-up neither
  * loads Ajv nor compiles a schema (src/engine/precompiled.ts). Each spec's code is used only while
- * its file keeps the size and modification time recorded here; each fixture validator only while its
+ * its file keeps the content digest recorded here; each fixture validator only while its
  * schema has the digest recorded here. Anything else is compiled at run time, as before.
  */
-const { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const standaloneCode = require('ajv/dist/standalone').default;
 
@@ -16,7 +16,7 @@ const out = path.join(dist, 'validators');
 const { apiModules } = require(path.join(dist, 'apis'));
 const { collectExtensionKeys, compileSpec } = require(path.join(dist, 'engine', 'compile'));
 const { createSpecAjv, loadAjv } = require(path.join(dist, 'engine', 'ajv'));
-const { readYamlFile } = require(path.join(dist, 'engine', 'yaml-file'));
+const { fileDigest, readYamlFile } = require(path.join(dist, 'engine', 'yaml-file'));
 const { FIXTURE_AJV_OPTIONS, fixtureFileSchema } = require(path.join(dist, 'fixtures', 'load'));
 const { schemaDigest } = require(path.join(dist, 'engine', 'precompiled'));
 
@@ -51,8 +51,7 @@ for (const name of specs) {
     writeFileSync(path.join(out, `spec-${id}-${kind}.js`), standaloneCode(ajv, names));
     count += items.length;
   }
-  const { size, mtimeMs } = statSync(file);
-  writeFileSync(path.join(out, `spec-${id}.json`), JSON.stringify({ file: path.relative(root, file), size, mtimeMs, keys }));
+  writeFileSync(path.join(out, `spec-${id}.json`), JSON.stringify({ file: path.relative(root, file), sha256: fileDigest(file), keys }));
 }
 
 // The fixture schemas, with the options src/fixtures/load.ts compiles them with.

@@ -75,17 +75,17 @@ async function main() {
     khe: {
       fixture: (n) =>
         `clients:\n  - khe-web\nusers:\n` +
-        range(n, (i) => `  - { key: "${uuid(i)}", email: u${i}@soak.test, password: Secret123, role: attendee }\n`),
+        range(n, (i) => `  - { key: "${(0x10000000 + i).toString(16).padStart(24, "0")}", email: u${i}@soak.test, password: Secret123, role: attendee }\n`),
       signIn: (i) => ({ path: '/v1.0/users/token', type: 'application/json', body: JSON.stringify({ client: 'khe-web', email: `u${i}@soak.test`, password: 'Secret123' }) }),
-      tokens: ({ body: b }) => [b.token],
+      tokens: ({ body: b }) => [b.token, b.refresh],
     },
   };
 
   const ids = Object.keys(APIS);
   const perApi = Math.ceil(TOKENS / ids.length);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'authdouble-soak-live-'));
-  // Users enough for the tokens (one sign-in each; b2core, vault and sama issue two tokens a sign-in).
-  const users = { b2core: Math.ceil(perApi / 2), vault: Math.ceil(perApi / 2), sama: Math.ceil(perApi / 2), khe: perApi };
+  // Users enough for the tokens: one sign-in each, and each sign-in issues two tokens.
+  const users = { b2core: Math.ceil(perApi / 2), vault: Math.ceil(perApi / 2), sama: Math.ceil(perApi / 2), khe: Math.ceil(perApi / 2) };
   for (const id of ids) writeFileSync(path.join(dir, `${id}.yaml`), APIS[id].fixture(users[id]));
   const mock = await createApp({ apis: ids, fixturesDir: dir, logLevel: 'silent', keysFile: path.join(dir, 'keys.json') });
 

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { packageRoot } from '../paths';
+import { fileDigest } from './yaml-file';
 
 /**
  * Validators of the embedded specs and fixture schemas, compiled at build time into Ajv standalone
  * code (scripts/compile-validators.js, part of `npm run build`), so that start-up neither loads Ajv
- * nor compiles a schema. Each is used only while it matches its source: a spec file of the same size
- * and modification time as at build, a fixture schema with the same digest. Otherwise (an edited
+ * nor compiles a schema. Each is used only while it matches its source: a spec file with the content
+ * digest it was built from, a fixture schema with the same digest. Otherwise (an edited
  * spec, a checkout without a build) the caller compiles as before.
  */
 export const validatorsDir = path.join(packageRoot, 'dist', 'validators');
@@ -17,8 +18,8 @@ export const validatorsDir = path.join(packageRoot, 'dist', 'validators');
 export interface SpecValidatorsIndex {
   /** The spec file, relative to the package. */
   file: string;
-  size: number;
-  mtimeMs: number;
+  /** fileDigest() of the spec file it was built from. */
+  sha256: string;
   /** validatorKey() → [the module (`plain` or `coerce`), its export]. */
   keys: Record<string, ['plain' | 'coerce', string]>;
 }
@@ -30,8 +31,7 @@ export function precompiledSpec(id: string, file: string): ((key: string) => Val
   let index: SpecValidatorsIndex;
   try {
     index = JSON.parse(readFileSync(path.join(validatorsDir, `spec-${id}.json`), 'utf8')) as SpecValidatorsIndex;
-    const stat = statSync(file);
-    if (path.resolve(file) !== path.join(packageRoot, index.file) || stat.size !== index.size || stat.mtimeMs !== index.mtimeMs) return undefined;
+    if (path.resolve(file) !== path.join(packageRoot, index.file) || fileDigest(file) !== index.sha256) return undefined;
   } catch {
     return undefined;
   }
