@@ -118,6 +118,7 @@ function startChild(command, args, pattern, timeoutMs = 30000) {
           url: m[1],
           child,
           rssMb: () => rssMb(child.pid),
+          cpuMs: () => cpuMs(child.pid),
           stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
         });
       }
@@ -147,12 +148,35 @@ function rssMb(pid) {
   return total;
 }
 
+/**
+ * CPU time (user + system) a process (and, under taskset, its child) has used, in ms, from /proc.
+ * Unlike req/s, CPU per request hardly depends on what else the shared machine runs.
+ */
+function cpuMs(pid) {
+  const read = (p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
+    } catch {
+      return 0;
+    }
+  };
+  let total = read(pid);
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += read(child);
+  } catch {
+    // no children file: fine
+  }
+  return total;
+}
+
 function load(title, options) {
   return new Promise((resolve, reject) => {
     autocannon({ connections, duration, ...options }, (err, result) => {
       if (err) return reject(err);
       resolve({
         title,
+        requests: result.requests.total,
         rps: result.requests.average,
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -207,11 +231,16 @@ async function startupTime(args = null, probes = OUR_PROBES) {
       if (pending.size > 0) await new Promise((r) => setTimeout(r, 5));
     }
     if (pending.size > 0) throw new Error(`no 200 from ${[...pending].join(', ')} within 20 s`);
+    const cpu = cpuMs(child.pid);
+    startupCpu.push({ args: argv[0], cpu });
     return Number(process.hrtime.bigint() - started) / 1e6;
   } finally {
     child.kill('SIGTERM');
   }
 }
+
+/** CPU ms each start-up used until its probes succeeded, in order. */
+const startupCpu = [];
 
 /** The signing keys of every server this bench starts (made by the first, kept for the others). */
 const keysFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'authdouble-bench-keys-')), 'keys.json');
@@ -244,7 +273,9 @@ async function wiremockLoad(folder) {
     await new Promise((resolve, reject) =>
       autocannon({ connections, duration: 60, url: `${url}/api/v2/static-example` }, (err) => (err ? reject(err) : resolve())),
     );
+    const cpuBefore = wm.cpuMs();
     const result = await load('WireMock 3.13 stub, after a 60 s warm-up', { url: `${url}/api/v2/static-example` });
+    result.cpuUs = ((wm.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
     process.stdout.write(`  ${result.title}: ${result.rps.toFixed(0)} req/s\n`);
     return result;
   } finally {
@@ -266,6 +297,7 @@ async function main() {
   // The signing keys are made once, by a first start that is not counted (as on a developer's
   // machine, where the keys file exists from the first run on).
   await startupTime();
+  startupCpu.length = 0;
   const startups = [];
   const bareStartups = [];
   const bareProbe = { bare: { path: '/', method: 'GET' } };
@@ -275,6 +307,10 @@ async function main() {
   }
   process.stdout.write(`start-up to a 200 from all five APIs: ${startups.map((s) => s.toFixed(0)).join(', ')} ms\n`);
   process.stdout.write(`start-up of a bare Express app to a 200: ${bareStartups.map((s) => s.toFixed(0)).join(', ')} ms\n`);
+  const cpuOf = (bare) => median(startupCpu.filter((c) => c.args.includes('bare-express') === bare).map((c) => c.cpu));
+  const startupCpuOurs = cpuOf(false);
+  const startupCpuBare = cpuOf(true);
+  process.stdout.write(`CPU to ready: ours ${startupCpuOurs} ms, bare Express ${startupCpuBare} ms (medians)\n`);
   const startMock = JSON.parse(
     spawnSync(process.execPath, ['scripts/bench/start-mock.js', '5'], {
       cwd: root,
@@ -309,8 +345,13 @@ async function main() {
   try {
     const pair = await (await fetch(`${ours.url}${SIGNINS.b2core.path}`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(SIGNINS.b2core.body) })).json();
     const post = (api) => ({ url: `${ours.url}${SIGNINS[api].path}`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(SIGNINS[api].body) });
+    const servers = { node: bareNode, bare, prism, static: oursStatic };
     const step = async (key, title, options) => {
+      const server = servers[key] ?? ours;
+      const cpuBefore = server.cpuMs();
       results[key] = await load(title, options);
+      // Server CPU per request: a check on req/s that the other processes on the machine hardly move.
+      results[key].cpuUs = ((server.cpuMs() - cpuBefore) * 1000) / Math.max(1, results[key].requests);
       process.stdout.write(`  ${title}: ${results[key].rps.toFixed(0)} req/s\n`);
     };
     await step('node', 'bare node:http, fixed JSON', { url: `${bareNode.url}/api/v2/session` });
@@ -342,9 +383,11 @@ async function main() {
 
   const r = results;
   const table = [
-    row(['load', 'req/s', 'p50 ms', 'p99 ms', 'errors']),
-    row(['---', '---:', '---:', '---:', '---:']),
-    ...Object.values(r).map((x) => row([x.title, x.rps.toFixed(0), String(x.p50), String(x.p99), String(x.errors)])),
+    row(['load', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs per request']),
+    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    ...Object.values(r).map((x) =>
+      row([x.title, x.rps.toFixed(0), String(x.p50), String(x.p99), String(x.errors), x.cpuUs === undefined ? '' : x.cpuUs.toFixed(0)]),
+    ),
   ];
   const ceilingTable = [
     row(['signing alone (pairs of tokens per second)', 'one pair at a time', `${connections} pairs in flight`]),
@@ -357,6 +400,12 @@ async function main() {
   const targets = [
     ['authenticated request vs bare Express', x(r.auth.rps, r.bare.rps), '>= 3x', r.auth.rps >= 3 * r.bare.rps],
     ['authenticated request vs bare node:http', pct(r.auth.rps, r.node.rps), '>= 40%', r.auth.rps >= 0.4 * r.node.rps],
+    [
+      'the same two by server CPU per request (bare Express / ours, bare node:http / ours)',
+      `${x(r.bare.cpuUs, r.auth.cpuUs)}, ${pct(r.node.cpuUs, r.auth.cpuUs)}`,
+      '(check)',
+      null,
+    ],
     ['static example vs Prism', x(r.static.rps, r.prism.rps), '>= 10x', r.static.rps >= 10 * r.prism.rps],
     ...(r.wiremock ? [['static example vs WireMock (after its warm-up)', x(r.static.rps, r.wiremock.rps), '(context)', null]] : []),
     ...['b2core', 'vault'].map((api) => [
@@ -373,8 +422,19 @@ async function main() {
       '<= 1.5x',
       median(startups) <= 1.5 * median(bareStartups),
     ],
+    [
+      'the same start-ups by CPU used until ready (medians)',
+      `${startupCpuOurs.toFixed(0)} vs ${startupCpuBare.toFixed(0)} ms (${x(startupCpuOurs, startupCpuBare)})`,
+      '(check)',
+      null,
+    ],
     ["startMock({ apis: ['b2core'] }) in-process, each after the first", `${startMock.nextMs.toFixed(0)} ms`, '<= 150 ms', startMock.nextMs <= 150],
-    ["startMock({ apis: ['b2core'] }) in-process, the first (with loading the module)", `${startMock.firstMs.toFixed(0)} ms`, '(context)', null],
+    [
+      "startMock({ apis: ['b2core'] }) in-process, the first (loading the module included)",
+      `${startMock.firstMs.toFixed(0)} ms`,
+      '<= 150 ms',
+      startMock.firstMs <= 150,
+    ],
     ['RSS of the server after the loads', `${oursRss.toFixed(0)} MB`, '<= 120 MB', oursRss <= 120],
     ...(soakMb !== undefined ? [['heap with 100k live tokens (`npm run soak`, SOAK_MODE=live)', `${soakMb.toFixed(0)} MB`, '<= 150 MB', soakMb <= 150]] : []),
   ];
