@@ -2,12 +2,13 @@ import type { Express } from 'express';
 import { apiModules } from './apis';
 import { exposedHeaders, type CorsPolicy } from './engine/cors';
 import { createDispatcher } from './dispatch';
-import type { NodeHandler } from './engine/http-adapter';
+import { apiHandler, type NodeHandler } from './engine/http-adapter';
 import { loadApi } from './engine/load-api';
 import type { ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
 import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
+import { withEventStream } from './admin/events';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
 import { defaultKeysFile, KeyRing } from './apis/shared/keys';
@@ -66,12 +67,8 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   }
   const handler = createDispatcher({
     apis: [...engines].map(([id, engine]) => ({ prefix: prefixes.get(id)!, engine })),
-    admin: options.admin
-      ? {
-          prefix: ADMIN_PREFIX,
-          engine: createAdminEngine({ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger }),
-        }
-      : undefined,
+    admin: options.admin ? adminMount(options, { sessions, engines, logger, prefixes }) : undefined,
+    consoleRedirect: options.admin,
     bodyLimit: options.bodyLimit,
     cors: corsPolicy(options, [...engines.values()]),
     logger,
@@ -81,6 +78,20 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   // Express is loaded only by those who ask for the app (to mount the mock in their own).
   Object.defineProperty(mock, 'app', { enumerable: true, get: () => (app ??= expressApp(handler)) });
   return mock;
+}
+
+/** The control API: its engine (with the console's endpoints), and the event stream in front of it. */
+function adminMount(
+  options: ServerOptions,
+  deps: { sessions: Sessions; engines: Map<string, ApiEngine>; logger: Logger; prefixes: Map<string, string> },
+) {
+  const { sessions, engines, logger, prefixes } = deps;
+  const engine = createAdminEngine({
+    ...{ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger },
+    console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes },
+  });
+  const handler = withEventStream(apiHandler(engine, 64 * 1024, { journal: false }), { sessions, adminToken: options.adminToken });
+  return { prefix: ADMIN_PREFIX, engine, handler };
 }
 
 /** An Express app that serves everything through `handler`: the same behaviour as node:http. */

@@ -4,6 +4,7 @@ import { applyCors, answerPreflight, crossSiteWarning, isPreflight, type CorsPol
 import { apiHandler, send, type NodeHandler } from './engine/http-adapter';
 import { problem, type ApiEngine } from './engine/pipeline';
 import { originForm } from './engine/request-target';
+import { redirectToConsole } from './admin/redirect';
 import type { Logger } from './logger';
 
 interface Mounted {
@@ -14,8 +15,10 @@ interface Mounted {
 export interface DispatchConfig {
   /** The APIs by mount prefix (`/b2core`); '' for the one served at the root. */
   apis: Array<{ prefix: string; engine: ApiEngine }>;
-  /** The control API and its prefix, when it is served. */
-  admin?: { prefix: string; engine: ApiEngine };
+  /** The control API, its prefix and its handler, when it is served. */
+  admin?: { prefix: string; engine: ApiEngine; handler: NodeHandler };
+  /** `GET /` opens the web console (an API served at the root answers `/` itself). */
+  consoleRedirect?: boolean;
   bodyLimit: number;
   cors: CorsPolicy;
   logger: Logger;
@@ -30,7 +33,7 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
   const { logger, cors } = config;
   const mounts = new Map<string, Mounted>();
   if (config.admin) {
-    mounts.set(config.admin.prefix, { engine: config.admin.engine, handler: apiHandler(config.admin.engine, 64 * 1024, { journal: false }) });
+    mounts.set(config.admin.prefix, { engine: config.admin.engine, handler: config.admin.handler });
   }
   let atRoot: Mounted | undefined;
   for (const { prefix, engine } of config.apis) {
@@ -63,6 +66,7 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
       warnCrossSite(req);
     }
     if (!mounted) {
+      if (config.consoleRedirect && redirectToConsole(req, res)) return;
       const path = url.split('?')[0] ?? url;
       send(res, problem(404, 'No such route', `Nothing is served at ${req.method ?? ''} ${path}; this server serves ${known}`));
       return;
