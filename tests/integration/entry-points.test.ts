@@ -41,7 +41,8 @@ function comparable(answer: Answer): Answer {
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g, '<time>')
     .replace(/"durationMs":[\d.]+/g, '"durationMs":<n>')
-    .replace(/"traceId":"[0-9a-f]+"/g, '"traceId":<id>');
+    .replace(/"traceId":"[0-9a-f]+"/g, '"traceId":<id>')
+    .replace(/127\.0\.0\.1:\d+/g, '<host>');
   const { 'content-length': _length, ...rest } = headers;
   return { status: answer.status, headers: rest, body };
 }
