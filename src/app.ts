@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { apiModules } from './apis';
 import { exposedHeaders, type CorsPolicy } from './engine/cors';
 import { createDispatcher } from './dispatch';
+import { fallbackHandler } from './fallback';
 import { apiHandler, type NodeHandler } from './engine/http-adapter';
 import { loadApi } from './engine/load-api';
 import type { ApiEngine } from './engine/pipeline';
@@ -68,6 +69,8 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   const handler = createDispatcher({
     apis: [...engines].map(([id, engine]) => ({ prefix: prefixes.get(id)!, engine })),
     admin: options.admin ? adminMount(options, { sessions, engines, logger, prefixes }) : undefined,
+    // With --fallback, even `/` belongs to the upstream (the console stays at /__admin/).
+    fallback: options.fallback !== undefined ? fallbackHandler(new URL(options.fallback), sessions.journal, logger, () => options.cors) : undefined,
     consoleRedirect: options.admin,
     bodyLimit: options.bodyLimit,
     cors: corsPolicy(options, [...engines.values()]),

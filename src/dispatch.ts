@@ -17,6 +17,8 @@ export interface DispatchConfig {
   apis: Array<{ prefix: string; engine: ApiEngine }>;
   /** The control API, its prefix and its handler, when it is served. */
   admin?: { prefix: string; engine: ApiEngine; handler: NodeHandler };
+  /** `--fallback`: where a request no API serves goes, instead of the console redirect and the 404. */
+  fallback?: NodeHandler;
   /** `GET /` opens the web console (an API served at the root answers `/` itself). */
   consoleRedirect?: boolean;
   bodyLimit: number;
@@ -66,6 +68,10 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
       warnCrossSite(req);
     }
     if (!mounted) {
+      if (config.fallback) {
+        config.fallback(req, res);
+        return;
+      }
       if (config.consoleRedirect && redirectToConsole(req, res)) return;
       const path = url.split('?')[0] ?? url;
       send(res, problem(404, 'No such route', `Nothing is served at ${req.method ?? ''} ${path}; this server serves ${known}`));

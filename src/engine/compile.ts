@@ -67,9 +67,9 @@ export interface CompileOptions {
   /** The spec is one of the embedded ones, linted in the tests: skip meta-schema checks. */
   trusted?: boolean;
   /**
-   * Compile each validator on its first use instead of now (default: for trusted specs). Start-up
-   * then costs no Ajv work at all; a spec from elsewhere is compiled now, so that a schema that does
-   * not compile stops start-up with its place in the file.
+   * Compile each validator on its first use instead of now (default: now, so that a schema that
+   * does not compile stops start-up, or a --watch reload, with its place in the file). The embedded
+   * specs need neither: their validators come from the build (`precompiled`).
    */
   lazy?: boolean;
   /**
@@ -99,7 +99,7 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
   const spec = doc as unknown as Doc;
   if (!isObject(spec.paths)) return fail('paths', 'missing or not a mapping');
 
-  const lazy = options.lazy ?? options.trusted ?? false;
+  const lazy = options.lazy ?? false;
   let extensions: string[] | undefined;
   const ajvOf = (coerceTypes: boolean) => {
     extensions ??= collectExtensionKeys(spec);
