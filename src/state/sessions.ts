@@ -1,6 +1,7 @@
 import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { Journal } from './journal';
+import { DEFAULT_STORE_BOUNDS, EntryCount, type StoreBounds } from './bounds';
 import { MemoryStore } from './store';
 import { Outbox } from './outbox';
 
@@ -23,9 +24,11 @@ export class Session {
     readonly journal: Journal = new Journal(),
     /** Called after any change to what --state-file keeps: the store, the outbox, the clock. */
     onChange: () => void = () => undefined,
+    /** Entries of all sessions together, with the bounds (see ./bounds). */
+    count: EntryCount = new EntryCount(),
   ) {
     this.clock = new VirtualClock(baseClock, onChange);
-    this.store = new MemoryStore(this.clock, onChange);
+    this.store = new MemoryStore(this.clock, onChange, count);
     this.outbox = new Outbox(this.clock, onChange);
   }
 
@@ -63,7 +66,40 @@ export class Sessions {
     this.changeCount++;
   };
 
-  constructor(private readonly baseClock: Clock = systemClock) {}
+  /** Entries of all sessions together; past the overall bound, the least recently used session goes. */
+  readonly count: EntryCount;
+
+  constructor(
+    private readonly baseClock: Clock = systemClock,
+    bounds: StoreBounds = DEFAULT_STORE_BOUNDS,
+  ) {
+    this.count = new EntryCount(bounds, () => this.shrink());
+  }
+
+  /**
+   * Back under the overall bound: drops the least recently used named session (never `default`,
+   * never the one in use last); with none to drop, the least recently used entries of the first.
+   */
+  private shrink(): void {
+    const names = [...this.sessions.keys()];
+    const latest = names[names.length - 1];
+    for (const name of names) {
+      if (this.count.total <= this.count.bounds.overall) return;
+      if (name === 'default' || name === latest) continue;
+      this.drop(name);
+    }
+    const first = this.sessions.get(names[0] ?? 'default');
+    while (this.count.total > this.count.bounds.overall && first?.store.evictOne());
+  }
+
+  private drop(name: string): void {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    this.journal.clear(name);
+    session.store.clear();
+    this.onChange();
+  }
 
   /** Grows with every change to any session's store, outbox or clock, and with sessions made or dropped. */
   get changes(): number {
@@ -85,14 +121,13 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal, this.onChange);
+    session = new Session(name, this.baseClock, this.journal, this.onChange, this.count);
     this.sessions.set(name, session);
     this.onChange();
     if (this.sessions.size > MAX_SESSIONS) {
       for (const oldest of this.sessions.keys()) {
         if (oldest !== 'default') {
-          this.sessions.delete(oldest);
-          this.journal.clear(oldest);
+          this.drop(oldest);
           break;
         }
       }
