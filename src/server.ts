@@ -9,6 +9,7 @@ import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
+import { watchConfig } from './watch';
 
 export interface RunningServer extends MockApp {
   server: Server;
@@ -60,6 +61,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
+  const stopWatching = mock.options.watch ? watchConfig(mock) : undefined;
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
   let closed: Promise<void> | undefined;
@@ -71,6 +73,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     close: () =>
       (closed ??= (async () => {
         closing = true;
+        stopWatching?.();
         await new Promise<void>((resolve) => {
           // Connections whose in-flight request has finished go as soon as they are idle.
           const sweep = setInterval(() => server.closeIdleConnections(), 50);
