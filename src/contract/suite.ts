@@ -59,7 +59,7 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
   const base = targetBase(options.target);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const target = loadTargetFixture(options.api, options.fixtures);
-  const checks = select(loadChecks(options.api, options.flows ?? []), options.api, options.only);
+  const checks = selectChecks(loadChecks(options.api, options.flows ?? []), options.api, options.only);
   const checker = SpecChecker.load(options.api);
 
   await probe(base, timeoutMs);
@@ -127,7 +127,7 @@ async function probe(base: string, timeoutMs: number): Promise<void> {
 }
 
 /** The checks `only` names, in file order; an entry that names no check is an error. */
-function select(checks: LoadedCheck[], api: string, only: string[] | undefined): LoadedCheck[] {
+export function selectChecks(checks: LoadedCheck[], api: string, only: string[] | undefined): LoadedCheck[] {
   if (!only || only.length === 0) return checks;
   const matchers = only.map((entry) => {
     const full = entry.startsWith(`${api}.`) || entry.startsWith('*') ? entry : `${api}.${entry}`;
