@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
+import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
@@ -47,8 +48,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     if (closing) res.setHeader('connection', 'close');
   });
   server.on('request', mock.app);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  limitSlowClients(server, mock.options);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);

@@ -12,3 +12,14 @@ describe('--host', () => {
     }
   });
 });
+
+describe('--max-connections', () => {
+  it('takes a whole number and refuses anything else (exit 2)', async () => {
+    const { runCli } = await import('../helpers/cli');
+    const run = runCli(['serve', '--port', '0', '--max-connections', 'lots']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/--max-connections/);
+    const ok = await serveCli(['--max-connections', '50', '--api', 'vault', '--log-level', 'error']);
+    await ok.stop();
+  });
+});
