@@ -4,11 +4,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
-import { refuseUpgrade } from './engine/ws-guard';
+import { guardSocket, refuseUpgrade } from './engine/ws-guard';
 import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
+import { watchConfig } from './watch';
 
 export interface RunningServer extends MockApp {
   server: Server;
@@ -60,6 +61,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
+  const stopWatching = mock.options.watch ? watchConfig(mock) : undefined;
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
   let closed: Promise<void> | undefined;
@@ -71,6 +73,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     close: () =>
       (closed ??= (async () => {
         closing = true;
+        stopWatching?.();
         await new Promise<void>((resolve) => {
           // Connections whose in-flight request has finished go as soon as they are idle.
           const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -127,6 +130,7 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     target.wss.handleUpgrade(req, socket, head, (ws) => {
       // Without a listener, a protocol error (an oversized frame, say) would throw in the process.
       ws.on('error', (err) => mock.logger.warn(`${target.id}: WebSocket error: ${err.message}`));
+      guardSocket(ws);
       const header = req.headers[SESSION_HEADER];
       const session = typeof header === 'string' && header !== '' ? header : undefined;
       try {

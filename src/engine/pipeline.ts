@@ -1,7 +1,7 @@
 import { EngineCodes, MockError, type Diagnostic } from '../errors';
 import type { Logger } from '../logger';
 import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/faults';
-import { truncate } from '../state/journal';
+import { journalHeaders, truncate } from '../state/journal';
 import type { Sessions } from '../state/sessions';
 import { storePrefix } from '../state/sessions';
 import { SESSION_HEADER } from '../headers';
@@ -41,6 +41,16 @@ export class ApiEngine {
     private readonly logger: Logger,
   ) {
     this.router = new Router(spec.operations);
+  }
+
+  /**
+   * Takes over a freshly loaded engine of the same API (its spec, behaviours and routes), in place,
+   * so that every handler and WebSocket endpoint holding this engine serves the new version
+   * (`--watch`).
+   */
+  adopt(fresh: ApiEngine): void {
+    if (fresh.id !== this.id) throw new Error(`cannot replace the ${this.id} engine with ${fresh.id}'s`);
+    Object.assign(this, fresh);
   }
 
   match(method: string, path: string): RouteMatch {
@@ -155,6 +165,11 @@ export class ApiEngine {
       durationMs: Math.round((Date.now() - startedAt) * 10) / 10,
       requestBody: truncate(req.body?.toString('utf8')),
       responseBody: truncate(payload),
+      requestHeaders: journalHeaders(req.headers),
+      responseHeaders: journalHeaders({
+        ...response.headers,
+        ...(response.body !== undefined && response.contentType ? { 'content-type': response.contentType } : {}),
+      }),
     });
   }
 
