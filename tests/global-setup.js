@@ -9,7 +9,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 /** What the build reads: sources, specs, and the build's own configuration and scripts. */
-const inputs = ['src', 'openapi', 'asyncapi', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/cache-yaml.js', 'scripts/gen-types.js'];
+const buildScripts = [...(require(path.join(root, 'package.json')).scripts.build ?? '').matchAll(/node (scripts\/\S+\.js)/g)].map((m) => m[1]);
+const inputs = ['src', 'openapi', 'asyncapi', 'tsconfig.json', 'tsconfig.build.json', 'package.json', ...buildScripts];
 /** What the build writes that the tests run. */
 const outputs = ['dist/cli/main.js', 'dist/index.js'];
 
@@ -41,3 +42,4 @@ module.exports = async function buildDistIfStale() {
 };
 
 module.exports.staleness = staleness;
+module.exports.inputs = inputs;

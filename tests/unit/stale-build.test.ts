@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { staleness } = require('../global-setup.js') as { staleness(dir?: string): string | undefined };
+const { staleness, inputs } = require('../global-setup.js') as { staleness(dir?: string): string | undefined; inputs: string[] };
 
 let dir: string;
 beforeEach(() => {
@@ -50,6 +50,10 @@ describe('jest globalSetup: is dist/ older than what it is built from?', () => {
     file('dist/cli/main.js', 10);
     file('dist/index.js', 10);
     expect(staleness(dir)).toBeUndefined();
+  });
+
+  it('watches every script the build runs', () => {
+    expect(inputs).toEqual(expect.arrayContaining(['src', 'openapi', 'package.json', 'scripts/cache-yaml.js']));
   });
 
   it('finds the repository\'s own dist/ up to date once built (npm test builds first)', () => {
