@@ -37,7 +37,6 @@ let passed = 0;
 let failed = 0;
 // AUTHDOUBLE_REPORTS_DIR: where the reports go (tests that run this script use their own folder).
 const reports = process.env.AUTHDOUBLE_REPORTS_DIR ?? path.join(root, 'reports');
-const report = path.join(reports, 'jest.json');
 // tests/contract/verify.test.ts appends one JSON line per check it skipped while running.
 const skipReport = path.join(reports, 'contract-skipped.jsonl');
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', VERIFY_SKIP_REPORT: skipReport };
@@ -55,28 +54,44 @@ for (const [name, command, args] of steps) {
   }
 }
 
-mkdirSync(path.dirname(report), { recursive: true });
-rmSync(report, { force: true });
+mkdirSync(reports, { recursive: true });
 rmSync(skipReport, { force: true });
-process.stdout.write('\n> jest\n');
-const jest = spawnSync(bin('jest'), ['--json', `--outputFile=${report}`, ...jestArgs], {
-  cwd: root,
-  stdio: 'inherit',
-  env,
-});
 let skipped = 0;
-try {
-  const results = JSON.parse(readFileSync(report, 'utf8'));
-  // Contract checks skipped at run time passed in jest only because VERIFY_ALLOW_SKIP=1 let them.
-  const skippedChecks = existsSync(skipReport) ? readFileSync(skipReport, 'utf8').split('\n').filter(Boolean).length : 0;
-  passed += results.numPassedTests - skippedChecks;
-  skipped = results.numPendingTests + results.numTodoTests + skippedChecks;
-  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
-} catch {
-  failed++;
-  process.stdout.write(`! jest did not report results (exit ${jest.status ?? jest.signal})\n`);
+
+/** One jest run; its results count into the totals (a skipped test is not a pass). */
+function runJest(title, reportName, args, extraEnv = {}) {
+  const report = path.join(reports, reportName);
+  rmSync(report, { force: true });
+  const skipsBefore = existsSync(skipReport) ? readFileSync(skipReport, 'utf8').split('\n').filter(Boolean).length : 0;
+  process.stdout.write(`\n> ${title}\n`);
+  const jest = spawnSync(bin('jest'), ['--json', `--outputFile=${report}`, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...env, ...extraEnv },
+  });
+  const before = failed;
+  try {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    // Contract checks skipped while running passed in jest only because VERIFY_ALLOW_SKIP=1 let them.
+    const skippedChecks = (existsSync(skipReport) ? readFileSync(skipReport, 'utf8').split('\n').filter(Boolean).length : 0) - skipsBefore;
+    passed += results.numPassedTests - skippedChecks;
+    skipped += results.numPendingTests + results.numTodoTests + skippedChecks;
+    failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+  } catch {
+    failed++;
+    process.stdout.write(`! jest did not report results (exit ${jest.status ?? jest.signal})\n`);
+  }
+  if (jest.status !== 0 && failed === before) failed++;
 }
-if (jest.status !== 0 && failed === 0) failed++;
+
+runJest('jest', 'jest.json', jestArgs);
+// The servers of the integration suites serve through node:http by default; run them once more
+// through the Express app of createApp(), so that the two entry points cannot drift apart.
+if (!jestOnly && jestArgs.length === 0) {
+  runJest('jest, integration suites through the Express entry point', 'jest-express.json', ['tests/integration'], {
+    AUTHDOUBLE_TEST_ENTRY: 'express',
+  });
+}
 
 if (skipped > 0) {
   if (allowSkip) process.stdout.write(`\n${skipped} skipped (allowed by VERIFY_ALLOW_SKIP=1)`);
