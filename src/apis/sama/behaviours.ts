@@ -1,6 +1,7 @@
 import type { Behaviour, Credential, OperationRequest } from '../../engine/types';
 import type { SamaFixture } from './fixture';
 import { clearedRefreshCookie, refreshCookie } from './cookie';
+import { cookieAttributes } from './fixture';
 import { samaError } from './messages';
 import { SamaSessions, type Authenticated } from './sessions';
 
@@ -13,7 +14,7 @@ export interface LoginBody {
 
 /** The HTTP behaviours of SAMA, by operationId. */
 export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): Record<string, Behaviour> {
-  const { secure } = fixture.cookie;
+  const attributes = cookieAttributes(fixture);
 
   /**
    * `POST /login`. As the real server: `device_id` first; then login and password when both are
@@ -41,7 +42,7 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): 
     const { access, refresh } = await sessions.startSession(ctx, who.user, deviceId);
     return {
       status: 200,
-      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, secure) },
+      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, attributes) },
       body: { user: SamaSessions.visible(who.user), access_token: access.token, expired_at: access.expiresAt },
     };
   };
@@ -49,7 +50,7 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): 
   /** `POST /logout`: ends the device's session (access token + refresh cookie) and clears the cookie. */
   const logout: Behaviour = (req, ctx) => {
     sessions.logout(ctx, credential(req, 'bearerAuth') ?? '', credential(req, 'refreshTokenCookie'));
-    return { status: 200, headers: { 'set-cookie': clearedRefreshCookie(secure) }, body: { success: true } };
+    return { status: 200, headers: { 'set-cookie': clearedRefreshCookie(attributes) }, body: { success: true } };
   };
 
   return { login, logout };
