@@ -34,7 +34,7 @@ export async function startMock(options: MockOptions = {}): Promise<StartedMock>
   return {
     url: server.url,
     urls,
-    control: new ControlClient(server.url, { session, adminToken: serverOptions.adminToken }),
+    control: new ControlClient(server.url, { session, adminToken: serverOptions.adminToken, ca: server.tls?.cert }),
     server,
     close: () => server.close(),
   };

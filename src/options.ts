@@ -32,6 +32,14 @@ export interface ServerOptions {
   stateSaveIntervalMs: number;
   /** Answer browsers' CORS requests (preflights, Access-Control-* headers). On by default: see SECURITY.md. */
   cors: boolean;
+  /** Serve everything over TLS (https://, wss://): with tlsCert/tlsKey, or a self-signed certificate for localhost kept in tlsDir. */
+  https: boolean;
+  /** PEM certificate (chain) to serve; needs tlsKey, and implies https. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** Where https keeps the certificate it makes (default `~/.authdouble/tls`, or AUTHDOUBLE_TLS_DIR). */
+  tlsDir?: string;
   /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
   corsOrigins: string[];
 }
@@ -52,6 +60,10 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   stateSaveIntervalMs: 5000,
   cors: true,
   corsOrigins: [],
+  https: false,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsDir: undefined,
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
@@ -87,6 +99,10 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (!options.cors && options.corsOrigins.length > 0) {
     throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new StartupError('a TLS certificate needs its key and the key its certificate: give both --tls-cert and --tls-key');
+  }
+  if (options.tlsCert !== undefined) options.https = true;
   return options;
 }
 
