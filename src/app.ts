@@ -10,6 +10,7 @@ import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
+import { defaultKeysFile, KeyRing } from './apis/shared/keys';
 
 export interface MockApp {
   app: Express;
@@ -19,12 +20,16 @@ export interface MockApp {
   logger: Logger;
   /** Where each API is mounted: `/b2core`, or '' at the root. */
   prefixes: Map<string, string>;
+  /** The signing keys: in the keys file, or (with a state file) filled from it by the server. */
+  keys: KeyRing;
 }
 
 export interface CreateAppDeps {
   logger?: Logger;
   /** The real-time source under every session's virtual clock. */
   clock?: Clock;
+  /** Signing keys to use instead of those of the keys file. */
+  keys?: KeyRing;
 }
 
 /**
@@ -37,9 +42,14 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   const sessions = new Sessions(deps.clock);
   const engines = new Map<string, ApiEngine>();
   const prefixes = new Map<string, string>();
-  // APIs load side by side: their key generation runs on the thread pool while specs compile.
+  // With a state file, the server fills the ring from it; otherwise the keys file does.
+  const keys =
+    deps.keys ??
+    (options.stateFile !== undefined
+      ? new KeyRing()
+      : KeyRing.fromFile(options.keysFile ?? defaultKeysFile(), { explicit: options.keysFile !== undefined, logger }));
   const modules = apiModules.filter((m) => options.apis.includes(m.id));
-  const loaded = await Promise.all(modules.map((module) => loadApi(module, options, sessions, logger)));
+  const loaded = await Promise.all(modules.map((module) => loadApi(module, options, sessions, logger, keys)));
   modules.forEach((module, i) => {
     engines.set(module.id, loaded[i]!);
     prefixes.set(module.id, options.root ? '' : `/${module.id}`);
@@ -104,7 +114,7 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     logger.error(`unhandled: ${(err as Error)?.stack ?? String(err)}`);
     send(res, problem(500, 'Internal error in the mock', 'The mock failed to handle this request; its log has the details.'));
   });
-  return { app, options, engines, sessions, logger, prefixes };
+  return { app, options, engines, sessions, logger, prefixes, keys };
 }
 
 interface Mounted {

@@ -1,5 +1,6 @@
 import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
+import { checkApiFolder } from './fixtures/load';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
 
@@ -30,6 +31,12 @@ export interface ServerOptions {
   stateFile?: string;
   /** How often the state file is saved while the state changes, in milliseconds. */
   stateSaveIntervalMs: number;
+  /**
+   * Keep the signing keys in this file, so that tokens verify after a restart. Default: one file per
+   * user under the OS cache folder (`~/.cache/authdouble/keys.json` on Linux). With `stateFile`,
+   * the keys are kept in the state file instead, and this must be left unset.
+   */
+  keysFile?: string;
   /** Answer browsers' CORS requests (preflights, Access-Control-* headers). On by default: see SECURITY.md. */
   cors: boolean;
   /** Serve everything over TLS (https://, wss://): with tlsCert/tlsKey, or a self-signed certificate for localhost kept in tlsDir. */
@@ -58,6 +65,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   adminToken: undefined,
   stateFile: undefined,
   stateSaveIntervalMs: 5000,
+  keysFile: undefined,
   cors: true,
   corsOrigins: [],
   https: false,
@@ -86,6 +94,10 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
     throw new StartupError(`stateSaveIntervalMs must be a whole number of milliseconds, at least 100, got ${String(options.stateSaveIntervalMs)}`);
   }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
+  if (options.keysFile === '') throw new StartupError('the keys file needs a name');
+  if (options.keysFile !== undefined && options.stateFile !== undefined) {
+    throw new StartupError('give a keys file or a state file, not both: with a state file, the signing keys are kept in it');
+  }
   if (options.adminToken !== undefined && options.adminToken.length < 8) {
     throw new StartupError('the admin token must be at least 8 characters');
   }
@@ -103,7 +115,26 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
     throw new StartupError('a TLS certificate needs its key and the key its certificate: give both --tls-cert and --tls-key');
   }
   if (options.tlsCert !== undefined) options.https = true;
+  checkConfigValues(options, knownApis);
   return options;
+}
+
+/** Types and values a caller of startMock() can get wrong, and the folders, which must exist. */
+function checkConfigValues(options: ServerOptions, knownApis: string[]): void {
+  if (typeof options.host !== 'string' || options.host.trim() === '') {
+    throw new StartupError(`host must be a host name or address, got ${JSON.stringify(options.host)}`);
+  }
+  if (!['silent', 'error', 'warn', 'info'].includes(options.logLevel)) {
+    throw new StartupError(`logLevel must be one of silent, error, warn, info, got ${JSON.stringify(options.logLevel)}`);
+  }
+  for (const [key, flag] of [['fixturesDir', '--fixtures'], ['specDir', '--specs']] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') {
+      throw new StartupError(`${key} (${flag}) must be the path of a folder, got ${JSON.stringify(options[key])}`);
+    }
+  }
+  checkApiFolder(options.fixturesDir, 'the fixtures folder', knownApis);
+  // admin.yaml, the control API's own spec, is built in: a copy in a --specs folder is not read.
+  if (options.specDir !== defaultSpecDir) checkApiFolder(options.specDir, 'the specs folder', knownApis, ['admin']);
 }
 
 /** Whether `host` only accepts connections from this machine. */

@@ -6,7 +6,8 @@ import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
-import type { ServerOptions } from './options';
+import { listenError, resolveHost } from './listen-errors';
+import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
 import type { Logger } from './logger';
 import { defaultTlsDir, localCertificate, readTlsFiles, type TlsMaterial } from './tls';
@@ -81,10 +82,14 @@ async function listenLoopback(server: Server, options: ServerOptions, logger: Lo
 
 /** Builds the app and listens on the configured host and port (0 for a free port). */
 export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
+  await resolveHost(partial.host ?? DEFAULT_OPTIONS.host, partial.port ?? DEFAULT_OPTIONS.port);
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
   const stateFile = mock.options.stateFile
-    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, { intervalMs: mock.options.stateSaveIntervalMs })
+    ? StateFile.open(mock.options.stateFile, mock.sessions, mock.logger, {
+        intervalMs: mock.options.stateSaveIntervalMs,
+        keys: mock.keys,
+      })
     : undefined;
   let tls: TlsMaterial | undefined;
   try {
@@ -109,7 +114,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     loopback6 = await listenLoopback(server, mock.options, mock.logger);
   } catch (err) {
     stateFile?.stop();
-    throw err;
+    throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
   const { port } = server.address() as AddressInfo;

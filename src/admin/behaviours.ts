@@ -5,7 +5,8 @@ import { MockError } from '../errors';
 import type { FaultSpec } from '../state/faults';
 import type { Session, Sessions } from '../state/sessions';
 import { TokenBook } from '../apis/shared/token-book';
-import { parseDuration } from './duration';
+import { DURATION_FORM, parseDuration } from './duration';
+import { didYouMean } from '../suggest';
 
 /**
  * The clock stays inside 1970-01-01 .. 9000-01-01: every date the APIs write (token expiry included,
@@ -32,6 +33,18 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     }
     return api;
   };
+  /** A fault for an operation no served API has would never fire: refuse it, naming the near miss. */
+  const checkOperationId = (operationId: string, api: string | undefined): void => {
+    const scope = api !== undefined ? [engines.get(api)!] : [...engines.values()];
+    const ids = new Set(scope.flatMap((engine) => engine.spec.operations.map((op) => op.operationId)));
+    if (ids.has(operationId)) return;
+    const where = api !== undefined ? `the ${api} API` : `any API this server serves (${[...engines.keys()].join(', ')})`;
+    throw new MockError(
+      'unknown_operation',
+      400,
+      `operationId "${operationId}" is not an operation of ${where}; operationIds are case-sensitive${didYouMean(operationId, ids)}`,
+    );
+  };
   const clock = (session: Session) => ({
     status: 200,
     body: { now: new Date(session.clock.now()).toISOString(), virtual: session.clock.isVirtual },
@@ -50,7 +63,7 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       const session = sessionOf(req);
       const body = req.body as { advance?: string; set?: string };
       const ms = body.advance === undefined ? 0 : parseDuration(body.advance);
-      if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not an ISO 8601 duration such as PT15M`);
+      if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not a duration; write ${DURATION_FORM}`);
       const target = body.advance !== undefined ? session.clock.now() + ms : Date.parse(body.set!);
       if (!(target >= CLOCK_MIN && target < CLOCK_MAX)) {
         const what = body.advance !== undefined ? `advance: "${body.advance}" would move` : `set: "${body.set}" would put`;
@@ -95,6 +108,7 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
         throw new MockError('validation_failed', 400, 'A fault needs at least one of status, delayMs and drop');
       }
       if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
+      if (spec.operationId !== undefined) checkOperationId(spec.operationId, spec.api);
       const session = sessionOf(req);
       session.faults.add(spec);
       return faults(session, 201);

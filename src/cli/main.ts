@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: key generation then overlaps loading the rest of the program.
-import './prepare-keys';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
@@ -13,6 +11,10 @@ import { addVerifyCommand } from './verify';
 import { addRecordCommand } from './record';
 import { addReplayCommand } from './replay';
 import { addInsecureOption } from './insecure';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../paths';
+import { didYouMean } from '../suggest';
 
 /** Exit codes: 0 ok, 1 a run that failed, 2 could not run (bad flags, bad spec or fixture). */
 export const EXIT_USAGE = 2;
@@ -55,6 +57,7 @@ interface ServeFlags {
   admin: boolean;
   adminToken?: string;
   stateFile?: string;
+  keysFile?: string;
   cors: boolean;
   corsOrigin?: string[];
   https: boolean;
@@ -69,9 +72,25 @@ function parseOrigins(value: string, previous: string[] = []): string[] {
   return [...previous, ...origins];
 }
 
+/** One line per command in `authdouble --help` (each command's own --help says more). */
+const SUMMARIES: Record<string, string> = {
+  serve: 'serve the mock APIs over HTTP (the default)',
+  'fib-sign': 'sign an e-mail for FIB sign-in with a key',
+  verify: 'check a server against an API spec',
+  record: 'record a session through a proxy into a HAR file',
+  replay: 'replay HAR files and scenarios against a target',
+  help: 'show the help of a command',
+};
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('authdouble')
     .description('Stateful mock and contract tests for authentication APIs: ' + knownApis.join(', '))
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .configureHelp({ subcommandDescription: (cmd) => SUMMARIES[cmd.name()] ?? cmd.description().split('\n')[0] ?? '' })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
@@ -92,7 +111,7 @@ export function buildProgram(): Command {
       parseApis,
     )
     .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
-    .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones')
+    .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones (the control API keeps its built-in admin.yaml)')
     .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
     .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
     .addOption(
@@ -109,6 +128,12 @@ export function buildProgram(): Command {
     .option(
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
+    )
+    .addOption(
+      new Option(
+        '--keys-file <file>',
+        'keep the signing keys in this file, so tokens verify after a restart (default: ~/.cache/authdouble/keys.json, or the state file with --state-file)',
+      ).env('AUTHDOUBLE_KEYS_FILE'),
     )
     .option(
       '--cors-origin <origins>',
@@ -140,6 +165,7 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
+        keysFile: flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
         https: flags.https,
@@ -185,7 +211,16 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const program = buildProgram();
+    // Without this, a mistyped command would become an argument of the default command (serve).
+    const [first] = argv;
+    const commands = program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help');
+    if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
+      process.stderr.write(`error: unknown command '${first}'${didYouMean(first, commands)}; commands: ${commands.join(', ')}\n(run with --help for usage)\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
@@ -193,12 +228,6 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof StartupError) {
       process.stderr.write(`authdouble: ${err.message}\n`);
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      process.stderr.write(`authdouble: cannot listen: ${(err as Error).message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }

@@ -1,4 +1,5 @@
 import type { ValidateFunction } from 'ajv';
+import type Ajv2020 from 'ajv/dist/2020';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { StartupError } from '../errors';
 import { createSpecAjv, pointerSegment } from './ajv';
@@ -56,6 +57,12 @@ export interface CompileOptions {
   responses?: boolean;
   /** The spec is one of the embedded ones, linted in the tests: skip meta-schema checks. */
   trusted?: boolean;
+  /**
+   * Compile each validator on its first use instead of now (default: for trusted specs). Start-up
+   * then costs no Ajv work at all; a spec from elsewhere is compiled now, so that a schema that does
+   * not compile stops start-up with its place in the file.
+   */
+  lazy?: boolean;
 }
 
 export function compileSpec(doc: unknown, file: string, specId: string, options: CompileOptions = {}): CompiledSpec {
@@ -71,17 +78,26 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
   const spec = doc as unknown as Doc;
   if (!isObject(spec.paths)) return fail('paths', 'missing or not a mapping');
 
-  const extensions = collectExtensionKeys(spec);
-  const ajv = createSpecAjv(specId, spec, extensions, { trusted: options.trusted });
-  let coercing: typeof ajv | undefined; // only specs with parameters need it
-  const coerce = () => (coercing ??= createSpecAjv(specId, spec, extensions, { coerceTypes: true, trusted: options.trusted }));
-  const compile = (validator: typeof ajv, schema: object, where: string): ValidateFunction => {
+  const lazy = options.lazy ?? options.trusted ?? false;
+  let extensions: string[] | undefined;
+  const ajvOf = (coerceTypes: boolean) => {
+    extensions ??= collectExtensionKeys(spec);
+    return createSpecAjv(specId, spec, extensions, { coerceTypes, trusted: options.trusted });
+  };
+  // Each Ajv is made when the first validator needs it; only specs with parameters need coercion.
+  let plain: Ajv2020 | undefined;
+  let coercing: Ajv2020 | undefined;
+  const ajv = () => (plain ??= ajvOf(false));
+  const coerce = () => (coercing ??= ajvOf(true));
+  const compileNow = (validator: () => Ajv2020, schema: object, where: string): ValidateFunction => {
     try {
-      return validator.compile(schema);
+      return validator().compile(schema);
     } catch (err) {
       return fail(where, `schema does not compile: ${(err as Error).message}`);
     }
   };
+  const compile = (validator: () => Ajv2020, schema: object, where: string): ValidateFunction =>
+    lazy ? lazyValidator(() => compileNow(validator, schema, where)) : compileNow(validator, schema, where);
   const resolve = <T>(value: unknown, pointer: string): { value: T; pointer: string } => resolveRef<T>(spec, value, pointer, fail);
 
   const schemes = new Map<string, SecurityScheme>();
@@ -128,7 +144,7 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
       }
       const validateParams =
         params.size > 0
-          ? compile(coerce(), { type: 'object', properties: groups }, `${where} parameters`)
+          ? compile(coerce, { type: 'object', properties: groups }, `${where} parameters`)
           : undefined;
 
       let requestBody: CompiledOperation['requestBody'];
@@ -180,6 +196,17 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
     }
   }
   return { file, title: spec.info?.title ?? file, operations };
+}
+
+/**
+ * A validator compiled on its first call. Callers see an ordinary ValidateFunction: call it, then
+ * read `errors`.
+ */
+function lazyValidator(make: () => ValidateFunction): ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  const validate = ((data: unknown) => (compiled ??= make())(data)) as ValidateFunction;
+  Object.defineProperty(validate, 'errors', { get: () => compiled?.errors, enumerable: true });
+  return validate;
 }
 
 function toScheme(name: string, s: OpenAPIV3_1.SecuritySchemeObject, fail: (w: string, p: string) => never): SecurityScheme {

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { StartupError } from '../errors';
-import { fixtureFile, loadFixture } from '../fixtures/load';
+import { apiFile, fixtureFile, loadFixture } from '../fixtures/load';
 import type { Logger } from '../logger';
 import type { ServerOptions } from '../options';
 import { defaultFixturesDir, defaultSpecDir } from '../paths';
 import type { Sessions } from '../state/sessions';
+import { KeyRing } from '../apis/shared/keys';
 import { compileSpec } from './compile';
 import { ApiEngine } from './pipeline';
 import type { ApiModule } from './types';
@@ -20,13 +21,14 @@ export async function loadApi(
   options: ServerOptions,
   sessions: Sessions,
   logger: Logger,
+  keys: KeyRing = new KeyRing(),
 ): Promise<ApiEngine> {
-  const specFile = path.join(options.specDir, `${module.id}.yaml`);
+  const specFile = apiFile(options.specDir, module.id) ?? path.join(options.specDir, `${module.id}.yaml`);
   const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
   const fixture = loadFixture(module, file);
-  // Set-up (key generation, on the thread pool) runs while the spec compiles on this thread.
-  const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file }));
+  const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file, keys }));
   pending.catch(() => undefined); // awaited below; a compile error must not leave it unhandled
+  // The embedded specs compile their validators on first use; others now, so errors stop start-up.
   const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`, {
     responses: options.strict,
     trusted: options.specDir === defaultSpecDir,

@@ -4,6 +4,7 @@ import type { Clock } from '../state/clock';
 import type { Store } from '../state/store';
 import type { NewMessage, OutboxMessage } from '../state/outbox';
 import type { MockError } from '../errors';
+import type { KeyRing } from '../apis/shared/keys';
 
 /** A request as the engine sees it: no framework types, so the core can be measured on its own. */
 export interface MockRequest {
@@ -105,6 +106,8 @@ export interface ApiSetup<Fixture> {
   fixture: Fixture;
   /** The file the fixture came from, for messages. */
   fixtureFile: string;
+  /** The server's signing keys (kept across restarts); read when first used. */
+  keys: KeyRing;
 }
 
 /** One API: a spec, a fixture schema, and the behaviours. Adding an API means adding one of these. */

@@ -7,6 +7,7 @@ import type { ClockState } from './clock';
 import type { OutboxMessage, OutboxState } from './outbox';
 import type { Sessions } from './sessions';
 import type { StoredEntry } from './store';
+import { checkKeys, type KeyRing, type StoredKey } from '../apis/shared/keys';
 
 /**
  * `--state-file`: what users keep across a restart (every session's store, so sign-ups, e-mail
@@ -38,11 +39,14 @@ export interface StateSnapshot {
   version: typeof STATE_VERSION;
   savedAt: string;
   sessions: SessionSnapshot[];
+  /** The signing keys, so that tokens issued before a restart verify after it (absent in older files). */
+  keys?: Record<string, StoredKey>;
 }
 
 /** Everything to keep, as plain JSON data. */
-export function snapshotOf(sessions: Sessions, savedAt: Date): StateSnapshot {
+export function snapshotOf(sessions: Sessions, savedAt: Date, keys?: KeyRing): StateSnapshot {
   return {
+    ...(keys ? { keys: keys.export() } : {}),
     format: STATE_FORMAT,
     version: STATE_VERSION,
     savedAt: savedAt.toISOString(),
@@ -114,6 +118,13 @@ function snapshotProblem(data: unknown): string | undefined {
   if (!isRecord(data) || data.format !== STATE_FORMAT) return `"format" is not "${STATE_FORMAT}"`;
   if (data.version !== STATE_VERSION) return `version ${JSON.stringify(data.version)} is not ${STATE_VERSION}`;
   if (!Array.isArray(data.sessions)) return '"sessions" is not a list';
+  if (data.keys !== undefined) {
+    try {
+      checkKeys(data.keys, 'keys');
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
   for (const [i, s] of data.sessions.entries()) {
     const at = `sessions[${i}]`;
     if (!isRecord(s) || typeof s.name !== 'string' || s.name === '') return `${at}.name is not a name`;
@@ -195,6 +206,7 @@ export const DEFAULT_SAVE_INTERVAL_MS = 5000;
  */
 export class StateFile {
   private savedChanges: number;
+  private savedKeyChanges: number;
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -203,15 +215,23 @@ export class StateFile {
     private readonly sessions: Sessions,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    private readonly keys?: KeyRing,
   ) {
     this.savedChanges = sessions.changes;
+    this.savedKeyChanges = keys?.changes ?? 0;
   }
 
   /** Restores `file` into `sessions` (a StartupError when it cannot be read) and starts saving. */
-  static open(file: string, sessions: Sessions, logger: Logger, options: { intervalMs?: number; now?: () => Date } = {}): StateFile {
+  static open(
+    file: string,
+    sessions: Sessions,
+    logger: Logger,
+    options: { intervalMs?: number; now?: () => Date; keys?: KeyRing } = {},
+  ): StateFile {
     const snapshot = readStateFile(file);
     if (snapshot) restoreSnapshot(sessions, snapshot);
-    const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()));
+    if (snapshot?.keys) options.keys?.restore(snapshot.keys);
+    const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()), options.keys);
     if (snapshot) {
       const entries = snapshot.sessions.reduce((n, s) => n + s.store.length, 0);
       logger.info(`state restored from ${file}: ${snapshot.sessions.length} session(s), ${entries} entries, saved ${snapshot.savedAt}`);
@@ -225,16 +245,18 @@ export class StateFile {
   }
 
   get dirty(): boolean {
-    return this.sessions.changes !== this.savedChanges;
+    return this.sessions.changes !== this.savedChanges || (this.keys?.changes ?? 0) !== this.savedKeyChanges;
   }
 
   /** Saves now (after any save under way). The snapshot is taken when this save's turn comes. */
   save(): Promise<void> {
     const next = this.writing.then(async () => {
       const changes = this.sessions.changes;
-      const text = JSON.stringify(snapshotOf(this.sessions, this.now()));
+      const keyChanges = this.keys?.changes ?? 0;
+      const text = JSON.stringify(snapshotOf(this.sessions, this.now(), this.keys));
       await writeFileAtomically(this.file, text);
       this.savedChanges = changes;
+      this.savedKeyChanges = keyChanges;
     });
     this.writing = next.catch(() => undefined);
     return next;

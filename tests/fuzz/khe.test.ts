@@ -15,7 +15,7 @@ it('khe survives 10,000 generated and mutated requests: no 5xx, no hang, every a
       client: ['khe-web', 'khe-android', 'khe-ios', 'KHE-WEB', 'unknown'],
       email: ['hacker@khe.io', 'staff@khe.io', 'admin@khe.io', 'HACKER@KHE.IO', 'new@khe.io'],
       password: ['hackathon', 'organizer', 'superuser'],
-      key: ['ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f', 'c409d8ba-facf-4a06-b8bb-8eb145cfb52f', '3334164e-03f2-434a-9817-1acb6f512ded'],
+      key: ['5f1e0c2ab36d4c0017a3e9d1', '5f1e0c2ab36d4c0017a3e9d2', '5f1e0c2ab36d4c0017a3e9d3'],
     },
     harvest(pools, res) {
       const body = res.json as any;

@@ -3,8 +3,8 @@ import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers
 
 const USER = (key: string, email: string, extra = '') =>
   `  - key: ${key}\n    email: ${email}\n    password: hackathon\n${extra}`;
-const KEY_A = 'ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f';
-const KEY_B = 'c409d8ba-facf-4a06-b8bb-8eb145cfb52f';
+const KEY_A = '5f1e0c2ab36d4c0017a3e9d1';
+const KEY_B = '5f1e0c2ab36d4c0017a3e9d2';
 
 
 describe('khe fixture validation at start-up', () => {

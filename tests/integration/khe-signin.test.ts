@@ -12,7 +12,7 @@ beforeEach(() => {
 
 const api = () => server.api('khe');
 const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
-const HACKER_KEY = 'ae2fbd4b-e8e7-4f80-b295-cdfdec42a54f';
+const HACKER_KEY = '5f1e0c2ab36d4c0017a3e9d1';
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const DAY = 24 * 3600 * 1000;
 const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${token}`).toString('base64')}`;
@@ -119,13 +119,27 @@ describe('khe sign-up (POST /v1.0/users)', () => {
   it('creates an attendee, signed in, who can then sign in with the same e-mail and password', async () => {
     const res = await api().post('/v1.0/users').send(NEW).expect(201);
     expect(res.body.role).toBe('attendee');
-    for (const field of ['key', 'token', 'refresh']) expect(res.body[field]).toMatch(UUID4);
+    // The key is a MongoDB ObjectId, as the real `key: user._id`; its first 4 bytes are the seconds of the session clock.
+    expect(res.body.key).toMatch(/^[0-9a-f]{24}$/);
+    expect(parseInt(res.body.key.slice(0, 8), 16)).toBe(Math.floor(server.sessions.get().clock.now() / 1000));
+    for (const field of ['token', 'refresh']) expect(res.body[field]).toMatch(UUID4);
     expect(await works(res.body)).toBe(true);
     // Another client, so a new token: the user really exists, this is not an echo of the sign-up.
     const again = await signIn({ ...NEW, client: 'khe-android' });
     expect(again.key).toBe(res.body.key);
     expect(again.token).not.toBe(res.body.token);
     await api().post('/v1.0/users/token').send({ ...NEW, password: 'wrong-one' }).expect(400);
+  });
+
+  // The real server's validation: typecast on, /.{2,32}/ unanchored, the e-mail only present.
+  it.each<[string, Record<string, unknown>, unknown]>([
+    ['a numeric password (typecast)', { password: 12345 }, '12345'],
+    ['a password over 32 characters (the rule has no anchors)', { password: 'p'.repeat(50) }, 'p'.repeat(50)],
+    ['an e-mail that is not an address (only checked to be present)', { email: 'just-a-name' }, 'first-hack'],
+  ])('signs up and in with %s', async (_name, change, password) => {
+    const body = { ...NEW, ...change };
+    await api().post('/v1.0/users').send(body).expect(201);
+    await api().post('/v1.0/users/token').send({ ...body, client: 'khe-android', password }).expect(201);
   });
 
   it('signs in with the sign-up client to the sign-up token', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { fixturesFolder, startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -51,19 +51,44 @@ describe('khe token expiry', () => {
     expect((await signOut(s).expect(401)).body).toEqual(LOGGED_OUT);
   });
 
-  it('refuses to refresh once the token has expired', async () => {
+  // The real refresh route never checks the expiry (app/users/controller.js, refresh), and a sign-in
+  // returns the client's entry with a new expiry, expired or not.
+  it('refreshes after the token has expired, by default, as the real server', async () => {
     const s = await signIn();
-    clock().advance(30 * DAY + 1000);
+    clock().advance(90 * DAY);
+    await patch(s).expect(401);
+    const res = await refresh(s).expect(200);
+    expect(res.body.token).not.toBe(s.token);
+    await patch(res.body).expect(200);
     expect((await refresh(s).expect(400)).body).toEqual(BAD_REFRESH);
   });
 
-  it('makes new tokens at the next sign-in after expiry', async () => {
+  it('gives the same (revived) tokens at the next sign-in after expiry, by default', async () => {
     const s = await signIn();
     clock().advance(31 * DAY);
-    const again = await signIn();
-    expect(again.token).not.toBe(s.token);
-    await patch(again).expect(200);
     await patch(s).expect(401);
+    const again = await signIn();
+    expect(again).toMatchObject({ key: s.key, token: s.token, refresh: s.refresh });
+    expect(Date.parse(again.expires)).toBeGreaterThan(Date.parse(s.expires));
+    await patch(again).expect(200);
+  });
+
+  it('with refreshExpires: true, refuses a refresh after expiry and makes new tokens at the next sign-in', async () => {
+    const { dir } = fixturesFolder('khe', readFileSync(path.join(__dirname, '../../fixtures/khe.yaml'), 'utf8').replace('refreshExpires: false', 'refreshExpires: true'));
+    const strict = await startTestServer({ apis: ['khe'], fixturesDir: dir });
+    try {
+      const strictApi = () => strict.api('khe');
+      const first = (await strictApi().post('/v1.0/users/token').send(HACKER).expect(201)).body as SignedIn;
+      strict.sessions.get().clock.advance(30 * DAY + 1000);
+      const res = await strictApi().post('/v1.0/users/token/refresh').send({ client: 'khe-web', key: first.key, refresh: first.refresh }).expect(400);
+      expect(res.body).toEqual(BAD_REFRESH);
+      const again = (await strictApi().post('/v1.0/users/token').send(HACKER).expect(201)).body as SignedIn;
+      expect(again.token).not.toBe(first.token);
+      expect(again.refresh).not.toBe(first.refresh);
+    } finally {
+      await strict.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('follows the fixture setting for the lifetime', async () => {
@@ -127,7 +152,7 @@ describe('khe refresh (POST /v1.0/users/token/refresh)', () => {
   it.each<[string, (s: SignedIn) => RefreshBody, object]>([
     ['an unknown refresh token', (s: SignedIn) => ({ client: 'khe-web', key: s.key, refresh: '1e3c0b5e-5f7a-4b8e-9c1d-2a3b4c5d6e7f' }), BAD_REFRESH],
     ['the token instead of the refresh token', (s: SignedIn) => ({ client: 'khe-web', key: s.key, refresh: s.token }), BAD_REFRESH],
-    ['another user\'s key', () => ({ client: 'khe-web', key: 'c409d8ba-facf-4a06-b8bb-8eb145cfb52f' }), BAD_REFRESH],
+    ['another user\'s key', () => ({ client: 'khe-web', key: '5f1e0c2ab36d4c0017a3e9d2' }), BAD_REFRESH],
     ['an unknown key (the real server crashes here)', () => ({ client: 'khe-web', key: 'no-such-key' }), BAD_REFRESH],
     ['another known client', () => ({ client: 'khe-ios' }), BAD_REFRESH],
     ['an unknown client ID', () => ({ client: 'khe-toaster' }), { errors: ['Invalid client ID'] }],

@@ -10,8 +10,8 @@ export const b2core: ApiModule<B2CoreFixture> = {
   title: 'B2Core Back Office API',
   fixtureSchema,
   checkFixture,
-  async setup({ fixture }) {
-    const signer = await createJwtSigner('RS256', 'b2core');
+  setup({ fixture, keys }) {
+    const signer = createJwtSigner(keys, 'RS256', 'b2core');
     return {
       behaviours: createBehaviours(fixture, signer),
       formatError,

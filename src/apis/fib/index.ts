@@ -10,8 +10,8 @@ export const fib: ApiModule<FibFixture> = {
   title: 'FIB authentication management',
   fixtureSchema,
   checkFixture,
-  async setup({ fixture }) {
-    const signer = await createJwtSigner('EdDSA', 'fib');
+  setup({ fixture, keys }) {
+    const signer = createJwtSigner(keys, 'EdDSA', 'fib');
     return {
       behaviours: createBehaviours(fixture, signer),
       formatError,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../../state/store';
 import type { KheFixture, KheUser } from './fixture';
 
@@ -36,20 +36,30 @@ export class Directory {
     return user && user.email.toLowerCase() === lower ? user : undefined;
   }
 
-  /** Adds a user, or returns undefined when the e-mail is taken. Synchronous: no race can double it. */
-  signUp(email: string, password: string): KheUser | undefined {
+  /**
+   * Adds a user, or returns undefined when the e-mail is taken. Synchronous: no race can double it.
+   * The key is made like a MongoDB ObjectId (the real key is the user's `_id`): 4 bytes of seconds
+   * since the epoch (at `nowMs`, the session clock), then 8 random bytes, as 24 hex characters.
+   */
+  signUp(email: string, password: string, nowMs: number): KheUser | undefined {
     if (this.byEmailOf(email)) return undefined;
-    const user: KheUser = { key: randomUUID(), email: email.toLowerCase(), password, role: 'attendee' };
+    const seconds = Buffer.alloc(4);
+    seconds.writeUInt32BE(Math.floor(nowMs / 1000) >>> 0);
+    const key = Buffer.concat([seconds, randomBytes(8)]).toString('hex');
+    const user: KheUser = { key, email: email.toLowerCase(), password, role: 'attendee' };
     this.save(user);
     return user;
   }
 
-  /** Changes a user's e-mail and/or password; undefined when the new e-mail belongs to someone else. */
+  /**
+   * Changes a user's e-mail and/or password; undefined when the new e-mail belongs to someone else.
+   * An empty value changes nothing, as the real `if (req.body.email)` / `if (req.body.password)`.
+   */
   update(user: KheUser, change: { email?: string; password?: string }): KheUser | undefined {
-    const email = change.email?.toLowerCase() ?? user.email;
+    const email = change.email ? change.email.toLowerCase() : user.email;
     const owner = this.byEmailOf(email);
     if (owner && owner.key !== user.key) return undefined;
-    const updated: KheUser = { ...user, email, password: change.password ?? user.password };
+    const updated: KheUser = { ...user, email, password: change.password ? change.password : user.password };
     if (email !== user.email.toLowerCase()) this.store.delete(`email:${user.email.toLowerCase()}`);
     this.save(updated);
     return updated;

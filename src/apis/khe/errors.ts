@@ -9,20 +9,7 @@ export const Messages = {
   badRefresh: 'Invalid refresh token',
   emailInUse: 'That email is already in use',
   emailTaken: 'That email is already taken',
-  email: 'A valid email address is required',
-  password: 'Your password must be between 2 and 32 characters long.',
-  client: 'You must be using a valid client',
 } as const;
-
-/** What each invalid field is called out with: the real server's words where it has them. */
-const FIELD_MESSAGES: Record<string, string> = {
-  '/email': Messages.email,
-  '/password': Messages.password,
-  '/client': Messages.client,
-  // authdouble choice: the real server has no message here (it crashes on a missing key).
-  '/key': 'A valid key is required',
-  '/refresh': 'A valid refresh token is required',
-};
 
 export function badRequest(message: string): MockError {
   return new MockError('bad_request', 400, message);
@@ -32,27 +19,51 @@ export function conflict(message: string): MockError {
   return new MockError('conflict', 409, message);
 }
 
+/** Field errors found by the behaviour (the real server's validation), carried as diagnostics. */
+export function invalidFields(errors: Array<{ path: string }>): MockError {
+  return new MockError(EngineCodes.validationFailed, 400, 'Invalid request', {
+    details: errors.map((e) => ({ path: `/${e.path}`, message: 'is invalid' })),
+  });
+}
+
 export function loggedOut(): MockError {
   return new MockError('unauthorized', 401, Messages.loggedOut);
 }
 
-/** Every KHE error is `{errors: [message, ...]}` with the status of the error. */
+/**
+ * Every KHE error is `{errors: [...]}` with the status of the error. Messages the real server writes
+ * as strings stay strings; an invalid field is validate 3.0.x's `Error`, which JSON serialises as
+ * `{"path": "<field>"}` only (hacksu/kenthackenough `app/helpers/error.js` `multiError`, lines 41-47;
+ * eivindfjeldstad/validate 3.0.1 `lib/property.js` `error`). Nested fields are joined with dots, as
+ * validate names them.
+ */
 export function formatError(error: MockError): MockResponse {
-  return { status: error.status, headers: error.headers, body: { errors: messagesOf(error) } };
+  return { status: error.status, headers: error.headers, body: { errors: errorsOf(error) } };
 }
 
-function messagesOf(error: MockError): string[] {
+type KheErrorItem = string | { path: string };
+
+function errorsOf(error: MockError): KheErrorItem[] {
   switch (error.code) {
     case EngineCodes.missingCredentials:
     case EngineCodes.invalidCredentialsHeader:
       return [Messages.loggedOut];
-    case EngineCodes.validationFailed:
-      return error.details.length > 0 ? [...new Set(error.details.map(fieldMessage))] : [error.message];
+    case EngineCodes.validationFailed: {
+      const fields = error.details.filter((d) => d.path.startsWith('/')).map(fieldPath);
+      if (fields.length === 0) return error.details.length > 0 ? error.details.map(describe) : [error.message];
+      return [...new Set(fields)].map((path) => ({ path }));
+    }
     default:
       return [error.expose ? error.message : 'An internal error has occurred.'];
   }
 }
 
-function fieldMessage(d: Diagnostic): string {
-  return FIELD_MESSAGES[d.path] ?? `Malformed request (${d.path ? d.path.slice(1) : 'body'}): ${d.message}`;
+/** `/a/b` → `a.b`: validate's name for a field. */
+function fieldPath(d: Diagnostic): string {
+  return d.path.slice(1).split('/').join('.');
+}
+
+/** A problem with the body as a whole (not an object, missing): a string, as the mock's own words. */
+function describe(d: Diagnostic): string {
+  return `Malformed request (${d.path || 'body'}): ${d.message}`;
 }

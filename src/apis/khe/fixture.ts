@@ -3,8 +3,11 @@ import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-sch
 export const ROLES = ['attendee', 'staff', 'admin'] as const;
 export type KheRole = (typeof ROLES)[number];
 
-/** A UUID version 4, lower case: what the real server makes keys, tokens and refresh tokens of. */
-export const UUID_V4 = '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+/**
+ * A user key: the MongoDB `_id` of the user, 24 lower-case hex characters (hacksu/kenthackenough
+ * `app/users/controller.js` line 53 answers `key: user._id`).
+ */
+export const OBJECT_ID = '^[0-9a-f]{24}$';
 
 export interface KheUser {
   /** The user's key (the first half of `Authorization: Basic base64(key:token)`). */
@@ -17,7 +20,7 @@ export interface KheUser {
 export interface KheFixture {
   /** Client IDs the API knows; every sign-up, sign-in and refresh must name one. */
   clients: string[];
-  tokens: { lifetimeSeconds: number };
+  tokens: { lifetimeSeconds: number; refreshExpires: boolean };
   users: KheUser[];
 }
 
@@ -35,7 +38,13 @@ export const fixtureSchema = {
       items: { type: 'string', minLength: 1, maxLength: 128 },
     },
     tokens: settingsSchema({
-      lifetimeSeconds: secondsSchema(2592000, 'How long a token (and its refresh token) lives: 30 days, as the real server'),
+      lifetimeSeconds: secondsSchema(2592000, 'How long a token lives: 30 days, as the real server'),
+      refreshExpires: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Whether a refresh token expires with its token. The real server never checks (app/users/controller.js, refresh, lines 205-243), so false by default; true is the stricter behaviour',
+      },
     }),
     users: {
       type: 'array',
@@ -45,10 +54,10 @@ export const fixtureSchema = {
         additionalProperties: false,
         required: ['key', 'email', 'password'],
         properties: {
-          key: { type: 'string', pattern: UUID_V4, description: 'The user key, a lower-case UUIDv4' },
+          key: { type: 'string', pattern: OBJECT_ID, description: 'The user key, a MongoDB ObjectId: 24 lower-case hex characters' },
           email: { type: 'string', format: 'email' },
-          // The real server's rule ("between 2 and 32 characters"): a longer one could never sign in.
-          password: { type: 'string', minLength: 2, maxLength: 32 },
+          // The real sign-in rule /.{2,32}/ has no anchors: any password of 2 or more characters signs in.
+          password: { type: 'string', minLength: 2, maxLength: 1024 },
           role: { enum: [...ROLES], default: 'attendee' },
         },
       },

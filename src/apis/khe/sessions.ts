@@ -29,29 +29,42 @@ export interface Issued {
 export type Authenticated = TokenRecord<TokenData>;
 
 /**
- * Tokens as the real server keeps them: a user has at most one token (and one refresh token) per
- * client. Signing in again with the same client returns that token with its expiry pushed back; a
- * refresh replaces both; signing out removes them. Every method is synchronous, so two requests
+ * How long a refresh token lives when refresh tokens do not expire (the real server's behaviour):
+ * long enough never to matter, short enough to stay a finite time-to-live for the store.
+ */
+const NEVER_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * Tokens as the real server keeps them (hacksu/kenthackenough `app/users/controller.js`): a user has
+ * at most one token (and one refresh token) per client. Signing in again with the same client
+ * returns that token and refresh token with the expiry pushed back (lines 149-162), even when the
+ * token had expired; a refresh replaces both (lines 219-224) and never looks at the expiry; signing
+ * out removes them. With `refreshExpires` (the stricter fixture setting) the refresh token dies with
+ * its token, and a sign-in after that makes new ones. Every method is synchronous, so two requests
  * cannot both spend one refresh token.
  */
 export class ClientSessions {
   private readonly book: TokenBook<TokenData>;
+  private readonly refreshLifetimeMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly lifetimeMs: number,
+    private readonly refreshExpires = false,
   ) {
     this.book = new TokenBook<TokenData>(store, clock);
+    this.refreshLifetimeMs = refreshExpires ? lifetimeMs : NEVER_MS;
   }
 
-  /** Sign-in (and sign-up): the client's live session with a fresh expiry, or a new session. */
+  /** Sign-in (and sign-up): the client's session with a fresh expiry, or a new session. */
   open(key: string, client: string): Issued {
     const current = this.store.get<ClientSession>(pointer(key, client));
-    if (current && this.book.check(current.token, TOKEN).ok) {
+    const reusable = current && (this.refreshExpires ? this.book.check(current.token, TOKEN).ok : this.book.familyAlive(current.family));
+    if (current && reusable) {
       return this.issue(key, client, current.family, current.token, current.refresh);
     }
-    const family = this.book.startFamily(key, this.lifetimeMs);
+    const family = this.book.startFamily(key, this.refreshLifetimeMs);
     return this.issue(key, client, family, randomUUID(), randomUUID());
   }
 
@@ -80,10 +93,11 @@ export class ClientSessions {
   }
 
   private issue(key: string, client: string, family: string, token: string, refresh: string): Issued {
-    const expiresAt = this.clock.now() + this.lifetimeMs;
+    const now = this.clock.now();
+    const expiresAt = now + this.lifetimeMs;
     this.book.issue(token, { kind: TOKEN, family, subject: key, expiresAt, data: { client } });
-    this.book.issue(refresh, { kind: REFRESH, family, subject: key, expiresAt, data: { client, token } });
-    this.store.set<ClientSession>(pointer(key, client), { family, token, refresh }, this.lifetimeMs);
+    this.book.issue(refresh, { kind: REFRESH, family, subject: key, expiresAt: now + this.refreshLifetimeMs, data: { client, token } });
+    this.store.set<ClientSession>(pointer(key, client), { family, token, refresh }, this.refreshLifetimeMs);
     return { key, token, refresh, expiresAt };
   }
 }

@@ -14,8 +14,8 @@ export const sama: ApiModule<SamaFixture> = {
   title: 'SAMA chat server',
   fixtureSchema,
   checkFixture,
-  async setup({ fixture }) {
-    const signer = await createJwtSigner('EdDSA', 'sama');
+  setup({ fixture, keys }) {
+    const signer = createJwtSigner(keys, 'EdDSA', 'sama');
     const sessions = new SamaSessions(fixture, signer);
     return {
       behaviours: createBehaviours(fixture, sessions),

@@ -1,34 +1,49 @@
-import { randomUUID } from 'node:crypto';
-import { exportJWK, SignJWT, type JWTPayload, type KeyLike } from 'jose';
-import { takeKeyPair } from './key-pool';
+import { randomUUID, sign as signAsync, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { KeyRing, SigningAlg, SigningKey } from './keys';
+
+export type JwtClaims = Record<string, unknown>;
 
 export interface JwtSigner {
   alg: string;
-  kid: string;
   /** Signs `claims`, adding `iat`, `exp` (seconds) and a fresh `jti` unless the claims carry them. */
-  sign(claims: JWTPayload, issuedAtMs: number, lifetimeSeconds: number): Promise<string>;
+  sign(claims: JwtClaims, issuedAtMs: number, lifetimeSeconds: number): Promise<string>;
   publicJwk(): Promise<Record<string, unknown>>;
-  publicKey: KeyLike;
 }
 
-/** A key pair made at start-up and a signer over it (RS256, EdDSA, ...), via jose. */
-export async function createJwtSigner(alg: 'RS256' | 'EdDSA', kidPrefix: string): Promise<JwtSigner> {
-  const { privateKey, publicKey } = await takeKeyPair(alg);
-  const kid = `${kidPrefix}-${randomUUID().slice(0, 8)}`;
-  const header = { alg, typ: 'JWT', kid };
+/** One-shot signing on libuv's thread pool, so that RSA signatures use every core. */
+const oneShotSign = promisify(signAsync) as (algorithm: string | null, data: Buffer, key: KeyObject) => Promise<Buffer>;
+
+/**
+ * A JWS compact signer (RS256 or EdDSA) over the API's key from `keys`. The key is read (or made)
+ * at the first signature, not at start-up.
+ */
+export function createJwtSigner(keys: KeyRing, alg: SigningAlg, name: string): JwtSigner {
+  let prepared: Promise<{ key: SigningKey; header: string }> | undefined;
+  const prepare = () =>
+    (prepared ??= keys.get(name, alg).then(
+      (key) => ({ key, header: base64url(JSON.stringify({ alg, typ: 'JWT', kid: key.kid })) }),
+      (err: unknown) => {
+        prepared = undefined;
+        throw err;
+      },
+    ));
   return {
     alg,
-    kid,
-    publicKey,
-    sign(claims, issuedAtMs, lifetimeSeconds) {
+    async sign(claims, issuedAtMs, lifetimeSeconds) {
+      const { key, header } = await prepare();
       const iat = Math.floor(issuedAtMs / 1000);
-      return new SignJWT({ jti: randomUUID(), ...claims, iat, exp: iat + lifetimeSeconds })
-        .setProtectedHeader(header)
-        .sign(privateKey);
+      const input = `${header}.${base64url(JSON.stringify({ jti: randomUUID(), ...claims, iat, exp: iat + lifetimeSeconds }))}`;
+      const signature = await oneShotSign(alg === 'RS256' ? 'sha256' : null, Buffer.from(input), key.privateKey);
+      return `${input}.${signature.toString('base64url')}`;
     },
     async publicJwk() {
-      return { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+      const { key } = await prepare();
+      return { ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg, use: 'sig' };
     },
   };
 }
 
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url');
+}

@@ -79,7 +79,7 @@ export class TokenBook<Data = unknown> {
     const family = this.store.get<Family>(`family:${full.family}`);
     if (family) {
       // Forget tokens that are gone, so a long chain of refreshes does not grow the list.
-      const tokens = family.tokens.filter((k) => this.store.get(k) !== undefined);
+      const tokens = family.tokens.filter((k) => k !== key && this.store.get(k) !== undefined);
       tokens.push(key);
       const expiresAt = Math.max(family.expiresAt, full.expiresAt);
       this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt, tokens }, expiresAt - now);

@@ -10,8 +10,8 @@ export const vault: ApiModule<VaultFixture> = {
   title: 'Vault API',
   fixtureSchema,
   checkFixture,
-  async setup({ fixture }) {
-    const signer = await createJwtSigner('RS256', 'vault');
+  setup({ fixture, keys }) {
+    const signer = createJwtSigner(keys, 'RS256', 'vault');
     return {
       behaviours: createBehaviours(fixture, signer),
       formatError,
