@@ -21,7 +21,7 @@ async function whoAmI(baseUrl: string, accessToken: string) {
   return res.status === 200 ? ((await res.json()) as { email: string }) : null;
 }
 
-let mock: StartedMock;
+let mock: StartedMock<'b2core'>;
 beforeAll(async () => {
   mock = await startMock({ apis: ['b2core'] });
 });

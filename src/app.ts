@@ -3,6 +3,7 @@ import { apiModules } from './apis';
 import type { TLSSocket } from 'node:tls';
 import { applyCors, answerPreflight, crossSiteWarning, exposedHeaders, isPreflight, type CorsPolicy } from './engine/cors';
 import { apiHandler, send } from './engine/http-adapter';
+import { originForm } from './engine/request-target';
 import { loadApi } from './engine/load-api';
 import { problem, type ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
@@ -78,7 +79,7 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   const cors = corsPolicy(options, [...engines.values()]);
   const warnCrossSite = crossSiteWarner(logger);
   app.use((req, res, next) => {
-    const url = req.url;
+    const url = (req.url = originForm(req.url));
     const end = url.slice(1).search(/[/?]/) + 1;
     const segment = end === 0 ? url : url.slice(0, end);
     let mounted = mounts.get(segment);

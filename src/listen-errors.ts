@@ -21,7 +21,8 @@ export function listenError(err: unknown, host: string, port: number): Error {
 
 /** Resolves a host name before listening, so that a typo is a start-up error like a busy port. */
 export async function resolveHost(host: unknown, port: unknown): Promise<void> {
-  if (typeof host !== 'string' || host === '' || isIP(host) !== 0) return;
+  // `[::]` as in a URL is the IPv6 address `::` (options strip the brackets).
+  if (typeof host !== 'string' || host === '' || isIP(host) !== 0 || isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0) return;
   try {
     await lookup(host);
   } catch (err) {

@@ -16,6 +16,8 @@ export interface ServerOptions {
   root: boolean;
   /** Folder of `<api>.yaml` fixture files; APIs without a file there use the embedded defaults. */
   fixturesDir: string;
+  /** One API's fixture file by API id (`--fixtures some/b2core.yaml`); it wins over `fixturesDir`. */
+  fixtureFiles: Record<string, string>;
   /** Folder of `<api>.yaml` OpenAPI specs. */
   specDir: string;
   /** Hold every response to the spec: a non-conforming one becomes a 500 problem (tests run this way). */
@@ -49,6 +51,12 @@ export interface ServerOptions {
   tlsDir?: string;
   /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
   corsOrigins: string[];
+  /** Open connections at most (WebSockets included); one more is closed at once. */
+  maxConnections: number;
+  /** A client gets this long to send the request line and headers; then the connection is cut. */
+  headersTimeoutMs: number;
+  /** A client gets this long to send a whole request, body included; then it gets 408 and is cut. */
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -57,6 +65,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   apis: [],
   root: false,
   fixturesDir: defaultFixturesDir,
+  fixtureFiles: {},
   specDir: defaultSpecDir,
   strict: false,
   bodyLimit: 100 * 1024,
@@ -72,10 +81,16 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   tlsCert: undefined,
   tlsKey: undefined,
   tlsDir: undefined,
+  // Below the usual 1024 open files per process, leaving room for files, keys and logs.
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 export function resolveOptions(partial: Partial<ServerOptions>, knownApis: string[]): ServerOptions {
   const options: ServerOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  // `[::]` as in a URL is the address `::`.
+  if (/^\[[^\]]*\]$/.test(options.host)) options.host = options.host.slice(1, -1);
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new StartupError(`port must be an integer from 0 to 65535, got ${String(options.port)}`);
   }
@@ -92,6 +107,15 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   }
   if (!Number.isInteger(options.stateSaveIntervalMs) || options.stateSaveIntervalMs < 100) {
     throw new StartupError(`stateSaveIntervalMs must be a whole number of milliseconds, at least 100, got ${String(options.stateSaveIntervalMs)}`);
+  }
+  if (!Number.isInteger(options.maxConnections) || options.maxConnections < 1) {
+    throw new StartupError(`maxConnections must be a whole number, at least 1, got ${String(options.maxConnections)}`);
+  }
+  for (const key of ['headersTimeoutMs', 'requestTimeoutMs'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 100) throw new StartupError(`${key} must be a whole number of milliseconds, at least 100, got ${String(options[key])}`);
+  }
+  if (options.headersTimeoutMs > options.requestTimeoutMs) {
+    throw new StartupError(`headersTimeoutMs (${options.headersTimeoutMs}) must not be longer than requestTimeoutMs (${options.requestTimeoutMs})`);
   }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.keysFile === '') throw new StartupError('the keys file needs a name');

@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { refuseUpgrade } from './engine/ws-guard';
+import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
@@ -63,6 +64,8 @@ async function listenLoopback(server: Server, options: ServerOptions, logger: Lo
     if (!both) return undefined;
     const { port } = server.address() as AddressInfo;
     const v6 = createNetServer((socket) => server.emit('connection', socket));
+    // The same cap as the main listener (each listener counts its own connections).
+    v6.maxConnections = server.maxConnections;
     const outcome = await new Promise<'ok' | 'busy' | 'none'>((resolve) => {
       v6.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'busy' : 'none'));
       v6.listen(port, '::1', () => resolve('ok'));
@@ -107,8 +110,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     if (closing) res.setHeader('connection', 'close');
   });
   server.on('request', mock.app);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  limitSlowClients(server, mock.options);
   let loopback6: NetServer | undefined;
   try {
     loopback6 = await listenLoopback(server, mock.options, mock.logger);
@@ -125,7 +127,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     server,
     stateFile,
     tls: tls && { certFile: tls.certFile, cert: tls.cert, fingerprint256: tls.fingerprint256, generated: tls.generated },
-    url: `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
     close: () =>
       (closed ??= (async () => {
         closing = true;

@@ -2,9 +2,10 @@ import type { ApiEngine } from '../engine/pipeline';
 import type { Behaviour, OperationRequest } from '../engine/types';
 import { SESSION_HEADER } from '../engine/http-adapter';
 import { MockError } from '../errors';
-import type { FaultSpec } from '../state/faults';
+import { MAX_FAULTS_PER_SESSION, type FaultSpec } from '../state/faults';
 import type { Session, Sessions } from '../state/sessions';
 import { TokenBook } from '../apis/shared/token-book';
+import { pageOf, sortable } from './paging';
 import { DURATION_FORM, parseDuration } from './duration';
 import { didYouMean } from '../suggest';
 
@@ -84,18 +85,15 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     }),
     getRequests: (req) => {
       const since = req.query.since as string | undefined;
-      return {
-        status: 200,
-        body: {
-          requests: sessions.journal.list({
-            session: sessionOf(req).name,
-            api: apiParam(req),
-            path: req.query.path as string | undefined,
-            status: req.query.status as number | undefined,
-            since: since === undefined ? undefined : Date.parse(since),
-          }),
-        },
-      };
+      const entries = sessions.journal.list({
+        session: sessionOf(req).name,
+        api: apiParam(req),
+        path: req.query.path as string | undefined,
+        status: req.query.status as number | undefined,
+        since: since === undefined ? undefined : Date.parse(since),
+      });
+      const page = pageOf(entries, (e) => sortable(e.id), req.query);
+      return { status: 200, body: { requests: page.items, ...(page.next ? { next: page.next } : {}) } };
     },
     clearRequests: (req) => {
       sessions.journal.clear(sessionOf(req).name);
@@ -110,6 +108,9 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
       if (spec.operationId !== undefined) checkOperationId(spec.operationId, spec.api);
       const session = sessionOf(req);
+      if (session.faults.count >= MAX_FAULTS_PER_SESSION) {
+        throw new MockError('validation_failed', 400, `This session already has ${MAX_FAULTS_PER_SESSION} faults, the most it can hold; clear some first (DELETE /__admin/faults)`);
+      }
       session.faults.add(spec);
       return faults(session, 201);
     },
@@ -125,21 +126,25 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
     getTokens: (req) => {
       const api = apiParam(req);
       const session = sessionOf(req);
-      const tokens = [...engines.values()]
+      // Oldest first, by issue time, then API and key: a stable order for the cursor.
+      const live = [...engines.values()]
         .filter((engine) => api === undefined || engine.id === api)
         .flatMap((engine) => {
           const ctx = engine.context(session.name);
-          return new TokenBook(ctx.store, ctx.clock).live().map(({ token, record }) => ({
-            api: engine.id,
-            kind: record.kind,
-            subject: record.subject,
-            session: record.family,
-            issuedAt: new Date(record.issuedAt).toISOString(),
-            expiresAt: new Date(record.expiresAt).toISOString(),
-            token,
-          }));
-        });
-      return { status: 200, body: { tokens } };
+          return new TokenBook(ctx.store, ctx.clock).live().map((t) => ({ ...t, api: engine.id, position: `${sortable(t.record.issuedAt)}/${engine.id}/${t.key}` }));
+        })
+        .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+      const page = pageOf(live, (t) => t.position, req.query);
+      const tokens = page.items.map(({ api: id, token, record }) => ({
+        api: id,
+        kind: record.kind,
+        subject: record.subject,
+        session: record.family,
+        issuedAt: new Date(record.issuedAt).toISOString(),
+        expiresAt: new Date(record.expiresAt).toISOString(),
+        token,
+      }));
+      return { status: 200, body: { tokens, ...(page.next ? { next: page.next } : {}) } };
     },
   };
 }

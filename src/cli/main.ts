@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
+import { fixtureFilesFrom } from '../fixtures/source';
 import { ADMIN_PREFIX } from '../admin';
 import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
@@ -64,6 +66,12 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsDir?: string;
+  maxConnections?: number;
+}
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
+  return Number(value);
 }
 
 function parseOrigins(value: string, previous: string[] = []): string[] {
@@ -110,7 +118,7 @@ export function buildProgram(): Command {
       `serve only these APIs (${knownApis.join(', ')}); repeat or comma-separate. One API is served at / instead of /<id>`,
       parseApis,
     )
-    .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files (APIs without one use the embedded defaults)')
+    .option('-f, --fixtures <path>', "a folder of <api>.yaml fixture files, or one API's fixture file (APIs without one use the embedded defaults)")
     .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to serve instead of the embedded ones (the control API keeps its built-in admin.yaml)')
     .option('--strict', 'check every response against the spec; a violation becomes a 500 problem', false)
     .option('--body-limit <size>', 'largest request body accepted (bytes, or 100kb, 1mb)', parseBytes)
@@ -140,6 +148,7 @@ export function buildProgram(): Command {
       'answer CORS only for these page origins (e.g. http://localhost:5173); repeat or comma-separate. Default: any origin',
       parseOrigins,
     )
+    .option('--max-connections <n>', `open connections at most, WebSockets included; one more is closed at once (default ${DEFAULT_OPTIONS.maxConnections})`, parseCount)
     .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
     .option(
       '--https',
@@ -152,12 +161,20 @@ export function buildProgram(): Command {
       new Option('--tls-dir <dir>', 'where --https keeps its certificate (default ~/.authdouble/tls)').env('AUTHDOUBLE_TLS_DIR'),
     )
     .action(async (flags: ServeFlags) => {
+      const apis = flags.api ?? knownApis;
+      // A folder stays a folder (its other APIs' files are read as before); a file is one API's fixture.
+      const fixtureFiles =
+        flags.fixtures === undefined
+          ? undefined
+          : fixtureFilesFrom(flags.fixtures, { apis, api: apis.length === 1 ? apis[0] : undefined, known: knownApis });
+      const fixturesIsFolder = flags.fixtures !== undefined && statSync(flags.fixtures).isDirectory();
       const options: Partial<ServerOptions> = {
         port: flags.port,
         host: flags.host,
         apis: flags.api ?? [],
         root: flags.api?.length === 1,
-        fixturesDir: flags.fixtures,
+        fixturesDir: fixturesIsFolder ? flags.fixtures : undefined,
+        fixtureFiles: fixturesIsFolder ? undefined : fixtureFiles,
         specDir: flags.specs,
         strict: flags.strict,
         bodyLimit: flags.bodyLimit,
@@ -172,6 +189,7 @@ export function buildProgram(): Command {
         tlsCert: flags.tlsCert,
         tlsKey: flags.tlsKey,
         tlsDir: flags.tlsDir,
+        maxConnections: flags.maxConnections,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_CANNOT_RUN, exitCodeOf, progressLine, summary, toJUnit, toJson } from '../report';
+import { writeReportFile } from '../report/write';
 
 interface ReplayFlags {
   target?: string;
@@ -30,11 +30,11 @@ export function addReplayCommand(program: Command): Command {
     .description('replay HAR recordings (.har) and fixture scenarios (.yaml) against a target, checking each response against the spec and the recording')
     .argument('<files...>', 'HAR files and scenario files, run in this order')
     .option('-t, --target <url>', "the API's base URL on the target, e.g. http://127.0.0.1:4600/b2core (default: a fresh in-process authdouble)")
-    .option('-f, --fixtures <dir>', 'folder of <api>.yaml fixture files: where redacted credentials are filled from, and what the default mock serves')
+    .option('-f, --fixtures <path>', "a folder of <api>.yaml fixture files, or one API's fixture file: where redacted credentials are filled from, and what the default mock serves")
     .option('--specs <dir>', 'folder of <api>.yaml OpenAPI specs to check against instead of the embedded ones')
     .option('--timeout <ms>', 'milliseconds to wait for each response', parseTimeout, 10_000)
-    .option('--junit <file>', 'also write the results as JUnit XML')
-    .option('--json <file>', 'also write the results as JSON')
+    .option('--junit <file>', 'also write the results as JUnit XML (its folder is created)')
+    .option('--json <file>', 'also write the results as JSON (its folder is created)')
     .option('--session <name>', 'use this X-Authdouble-Session on the target instead of a fresh one per file')
     .addOption(new Option('--admin-token <token>', "the target's control API token").env('AUTHDOUBLE_ADMIN_TOKEN'))
     .action(async (files: string[], flags: ReplayFlags) => {
@@ -43,7 +43,7 @@ export function addReplayCommand(program: Command): Command {
       const outcome = await runReplay({
         files,
         target: flags.target,
-        fixturesDir: flags.fixtures,
+        fixtures: flags.fixtures,
         specDir: flags.specs,
         timeoutMs: flags.timeout,
         session: flags.session,
@@ -59,8 +59,8 @@ export function addReplayCommand(program: Command): Command {
       const { report } = outcome;
       process.stdout.write(`${summary(report)}\n`);
       try {
-        if (flags.junit) writeFileSync(flags.junit, toJUnit(report));
-        if (flags.json) writeFileSync(flags.json, toJson(report));
+        if (flags.junit) writeReportFile(flags.junit, toJUnit(report));
+        if (flags.json) writeReportFile(flags.json, toJson(report));
       } catch (err) {
         process.stderr.write(`authdouble replay: cannot write the report: ${(err as Error).message}\n`);
         process.exitCode = EXIT_CANNOT_RUN;

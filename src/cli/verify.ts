@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { apiModules } from '../apis';
 import { DEFAULT_TIMEOUT_MS } from '../contract/defaults';
 import { StartupError } from '../errors';
 import { exitCodeOf, progressLine, summary, toJson, toJUnit, type RunReport } from '../report';
+import { writeReportFile } from '../report/write';
 
 interface VerifyFlags {
   api: string;
@@ -17,6 +17,16 @@ interface VerifyFlags {
   json?: string;
   otpCommand?: string;
   adminToken?: string;
+  waitWindows?: number | true;
+}
+
+/** Longest rate-limit window `--wait-windows` waits out unless told a number. */
+const DEFAULT_WAIT_WINDOWS_S = 900;
+
+function parseSeconds(value: string): number {
+  const s = Number(value);
+  if (!/^\d+$/.test(value) || s < 1 || s > 86_400) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 86400');
+  return s;
 }
 
 function parseTimeout(value: string): number {
@@ -46,15 +56,20 @@ export function addVerifyCommand(program: Command): Command {
     .description('check that an implementation of an API (a staging server, this mock, another mock) behaves as its spec says')
     .addOption(new Option('-a, --api <id>', 'the API to check').choices(apiModules.map((m) => m.id)).makeOptionMandatory())
     .requiredOption('-t, --target <url>', "the API's base URL, e.g. http://127.0.0.1:4600/b2core")
-    .option('-f, --fixtures <file>', "the target's test accounts, in the format of fixtures/<api>.yaml (default: the mock's own)")
+    .option('-f, --fixtures <path>', "the target's test accounts: a folder holding <api>.yaml, or the API's fixture file, in the format of fixtures/<api>.yaml (default: the mock's own)")
     .option('--flows <dir>', 'a folder of extra flow files (*.yaml) to run too; repeatable', collect, [])
     .option('--only <checks>', 'run only these checks: ids, prefixes (b2core.stateful), kinds (schema) or globs, comma-separated', parseList)
     .option('--destructive', 'also run the checks that lock test accounts or need expired tokens (rate limits, lockout, expiry)', false)
     .option('--timeout <ms>', 'how long each request may take', parseTimeout, DEFAULT_TIMEOUT_MS)
-    .option('--junit <file>', 'write a JUnit XML report')
-    .option('--json <file>', 'write a JSON report')
+    .option('--junit <file>', 'write a JUnit XML report (its folder is created)')
+    .option('--json <file>', 'write a JSON report (its folder is created)')
     .option('--otp-command <cmd>', 'a shell command that prints the 2FA code (AUTHDOUBLE_OTP_EMAIL names the user)')
     .addOption(new Option('--admin-token <token>', "the target's control API token, if it is an authdouble server with one").env('AUTHDOUBLE_ADMIN_TOKEN'))
+    .option(
+      '--wait-windows [seconds]',
+      `on a target without the control API, wait out a rate-limit window left by an earlier check or run (429 with Retry-After, up to this many seconds, default ${DEFAULT_WAIT_WINDOWS_S}) instead of skipping the check`,
+      parseSeconds,
+    )
     .action(async (flags: VerifyFlags) => {
       let report: RunReport;
       try {
@@ -70,10 +85,15 @@ export function addVerifyCommand(program: Command): Command {
           timeoutMs: flags.timeout,
           otpCommand: flags.otpCommand,
           adminToken: flags.adminToken,
+          waitWindowsS: flags.waitWindows === true ? DEFAULT_WAIT_WINDOWS_S : flags.waitWindows,
+          onWait: ({ check, seconds, left }) =>
+            process.stdout.write(`wait ${check}: a rate-limit window of ${seconds} s is open on the target; ${left} s left\n`),
           onStart: ({ base, checks, control }) =>
             process.stdout.write(
               `verify ${flags.api} against ${base}: ${checks} checks; ${
-                control ? 'control API found: each check runs in its own state session' : 'no control API: checks share the target\'s state'
+                control
+                  ? 'control API found: each check runs in its own state session'
+                  : "no control API: checks share the target's state (destructive checks use their own accounts and run last)"
               }\n`,
             ),
           onResult: (result) => process.stdout.write(`${progressLine(result)}\n`),
@@ -92,7 +112,7 @@ export function addVerifyCommand(program: Command): Command {
 function write(file: string | undefined, render: () => string, flag: string): void {
   if (!file) return;
   try {
-    writeFileSync(file, render());
+    writeReportFile(file, render());
   } catch (err) {
     throw new StartupError(`verify: cannot write the ${flag} report to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -65,10 +65,25 @@ const derive: Record<string, (fixture: never, target: TargetFixture) => Accounts
   },
 };
 
-export function accountsFor(api: string, target: TargetFixture): Accounts {
+/**
+ * The accounts that destructive checks lock out or rate-limit, and the shared account each may
+ * borrow when every check runs in its own state session (a target with the control API). Against
+ * any other target they must be the fixture's own (`contract.accounts`), or those checks are skipped.
+ */
+const dedicated: Record<string, Record<string, string>> = {
+  b2core: { lockout: 'user', refreshLimit: 'user', confirmLimit: 'twofa' },
+};
+
+export function accountsFor(api: string, target: TargetFixture, options: { isolated?: boolean } = {}): Accounts {
   const derived = derive[api]?.(target.fixture as never, target) ?? {};
   const merged: Accounts = { ...derived };
   for (const [name, fields] of Object.entries(target.contract.accounts ?? {})) merged[name] = { ...merged[name], ...fields };
+  if (options.isolated) {
+    for (const [name, shared] of Object.entries(dedicated[api] ?? {})) {
+      const borrowed = merged[shared];
+      if (!merged[name] && borrowed) merged[name] = borrowed;
+    }
+  }
   return merged;
 }
 

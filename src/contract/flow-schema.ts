@@ -41,6 +41,7 @@ export const flowFileSchema = {
           title: name,
           kind: { enum: ['schema', 'flow', 'negative', 'stateful', 'destructive'] },
           requires: { type: 'array', items: { enum: ['control', 'otp', 'clock', 'destructive'] } },
+          order: { enum: ['last'] },
           steps: { type: 'array', minItems: 1, items: { type: 'object' } },
         },
       },

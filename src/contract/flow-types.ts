@@ -24,6 +24,8 @@ export interface CheckSpec {
   title: string;
   kind: CheckKind;
   requires?: Requirement[];
+  /** `last`: run after every other check (it locks an account out, say). */
+  order?: 'last';
   steps: StepSpec[];
 }
 

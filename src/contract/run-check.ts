@@ -26,6 +26,26 @@ export interface RunContext {
   otpCommand?: string;
   destructive: boolean;
   timeoutMs: number;
+  /**
+   * Without a control API, a 429 that a step did not expect is a window left by an earlier check or
+   * run on the shared state. With this set, the check waits it out (up to this many seconds) and
+   * runs again; without, it is skipped and says so.
+   */
+  waitWindowsS?: number;
+  /** Progress while waiting out a window. */
+  onWait?: (info: { check: string; seconds: number; left: number }) => void;
+  /** How to wait (tests give a fake); `setTimeout` by default. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The target answered 429 where the step expected something else, on a target without isolation. */
+class WindowHit extends Error {
+  constructor(
+    readonly seconds: number | undefined,
+    readonly request: string,
+  ) {
+    super(`rate-limited: ${request}`);
+  }
 }
 
 /** A check ends early: failed (the step said why) or skipped (it cannot run here). */
@@ -50,8 +70,50 @@ export function skipReason(check: LoadedCheck, ctx: RunContext): string | undefi
   return undefined;
 }
 
-/** Runs one check, step by step, and says how it went. Never throws. */
+/**
+ * Runs one check, step by step, and says how it went. Never throws. On a target without the control
+ * API, a rate-limit window left by something else is waited out (with `waitWindowsS`) or makes the
+ * check a skip that says why: it is not evidence against the target.
+ */
 export async function runCheck(check: LoadedCheck, index: number, ctx: RunContext): Promise<CheckResult> {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt++) {
+    const result = await runCheckOnce(check, index, ctx);
+    if (!(result instanceof WindowHit)) return { ...result, durationMs: performance.now() - started };
+    const wait = result.seconds;
+    const canWait = ctx.waitWindowsS !== undefined && wait !== undefined && wait <= ctx.waitWindowsS && attempt <= 3;
+    if (!canWait) {
+      const after = wait === undefined ? 'no Retry-After' : `Retry-After ${wait} s`;
+      const hint =
+        ctx.waitWindowsS === undefined
+          ? 'run it again later, or pass --wait-windows to wait it out'
+          : wait === undefined
+            ? 'the answer does not say how long to wait'
+            : `longer than --wait-windows allows (${ctx.waitWindowsS} s)`;
+      return {
+        id: check.id,
+        title: check.spec.title,
+        durationMs: performance.now() - started,
+        status: 'skipped',
+        reason: `the target answered 429 (${after}) to ${result.request}: a rate-limit window left on its shared state by an earlier check or run, not by this check; ${hint}`,
+      };
+    }
+    await waitOut(check.id, wait, ctx);
+  }
+}
+
+async function waitOut(check: string, seconds: number, ctx: RunContext): Promise<void> {
+  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let left = seconds + 1;
+  while (left > 0) {
+    ctx.onWait?.({ check, seconds: seconds + 1, left });
+    const step = Math.min(left, 10);
+    await sleep(step * 1000);
+    left -= step;
+  }
+}
+
+async function runCheckOnce(check: LoadedCheck, index: number, ctx: RunContext): Promise<CheckResult | WindowHit> {
   const started = performance.now();
   const done = (result: Omit<CheckResult, 'id' | 'title' | 'durationMs'>): CheckResult => ({
     id: check.id,
@@ -93,6 +155,7 @@ export async function runCheck(check: LoadedCheck, index: number, ctx: RunContex
     }
     return done({ status: 'passed' });
   } catch (err) {
+    if (err instanceof WindowHit) return err;
     if (err instanceof Stop) return done(err.result);
     return done({ status: 'failed', reason: `verify itself failed: ${(err as Error).message}` });
   }
@@ -127,6 +190,10 @@ async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx
     const requestLine = `${method} ${path}${times > 1 ? ` (${n} of ${times})` : ''} — ${label}`;
 
     const exchange = await http.send({ method, path, headers, body, useJar: step.cookies !== false });
+    if (exchange.status === 429 && !ctx.control && !expects(step.expect, 429)) {
+      const after = Number(exchange.headers['retry-after']);
+      throw new WindowHit(Number.isInteger(after) && after >= 0 ? after : undefined, `${method} ${path} (${label})`);
+    }
 
     const broken = nonconformance(ctx.checker, exchange);
     if (broken) {
@@ -259,12 +326,17 @@ function summarize(exchange: HttpExchange): string {
   return `${exchange.status}${type}${body}`;
 }
 
+function expects(expect: Expectation | undefined, status: number): boolean {
+  if (expect?.status === undefined) return false;
+  return Array.isArray(expect.status) ? expect.status.includes(status) : expect.status === status;
+}
+
 function fail(reason: string): Stop {
   return new Stop({ status: 'failed', reason });
 }
 
-function asStop(err: unknown, label: string, step: StepSpec): Stop {
-  if (err instanceof Stop) return err;
+function asStop(err: unknown, label: string, step: StepSpec): Stop | WindowHit {
+  if (err instanceof Stop || err instanceof WindowHit) return err;
   if (err instanceof MissingValue) {
     if (err.path.startsWith('accounts.') || err.path.startsWith('fixture.')) {
       const account = err.path.split('.')[1] ?? '';

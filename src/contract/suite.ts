@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { apiModules } from '../apis';
 import { ControlClient } from '../control/client';
+import { controlFound } from '../control/found';
 import { SpecChecker } from '../engine/spec-checker';
 import { StartupError } from '../errors';
 import type { CheckResult, RunReport } from '../report';
 import { accountsFor } from './accounts';
 import { DEFAULT_TIMEOUT_MS } from './defaults';
 import { loadTargetFixture } from './fixture-file';
+import { fixtureFilesFrom } from '../fixtures/source';
 import { describeFetchError } from './http-client';
 import { loadChecks, type LoadedCheck } from './load-flows';
 import { runCheck, type RunContext } from './run-check';
@@ -17,7 +19,7 @@ export interface VerifyOptions {
   api: string;
   /** The API's base URL, e.g. `http://127.0.0.1:4600/b2core`. */
   target: string;
-  /** The target's test accounts, in the format of `fixtures/<api>.yaml`; default: the mock's own. */
+  /** The target's test accounts: a folder holding `<api>.yaml`, or the API's fixture file; default: the mock's own. */
   fixtures?: string;
   /** Folders of extra flow files. */
   flows?: string[];
@@ -31,6 +33,13 @@ export interface VerifyOptions {
   otpCommand?: string;
   /** The control API's token, when the target is an authdouble server started with --admin-token. */
   adminToken?: string;
+  /**
+   * Wait out a rate-limit window (429 with Retry-After, on a target without the control API) of up
+   * to this many seconds, then run the check again; without it such a check is skipped and says why.
+   */
+  waitWindowsS?: number;
+  /** Progress while a window is waited out. */
+  onWait?: (info: { check: string; seconds: number; left: number }) => void;
   /** Called once the target has been probed, before the first check. */
   onStart?: (info: { base: string; checks: number; control: boolean }) => void;
   /** Called as each check finishes. */
@@ -58,13 +67,14 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
   }
   const base = targetBase(options.target);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const target = loadTargetFixture(options.api, options.fixtures);
-  const checks = select(loadChecks(options.api, options.flows ?? []), options.api, options.only);
+  const fixtureFile = options.fixtures === undefined ? undefined : fixtureFilesFrom(options.fixtures, { apis: [options.api], api: options.api, known: apiModules.map((m) => m.id) })[options.api];
+  const target = loadTargetFixture(options.api, fixtureFile);
+  const checks = runOrder(select(loadChecks(options.api, options.flows ?? []), options.api, options.only));
   const checker = SpecChecker.load(options.api);
 
   await probe(base, timeoutMs);
   const control = new ControlClient(base, { adminToken: options.adminToken, timeoutMs });
-  const hasControl = await control.available();
+  const hasControl = controlFound(await control.probe(), control.url);
 
   const runId = randomUUID().slice(0, 8);
   const context: RunContext = {
@@ -72,12 +82,14 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
     base,
     checker,
     runId,
-    scope: { accounts: accountsFor(options.api, target), fixture: target.fixture, run: { id: runId } },
+    scope: { accounts: accountsFor(options.api, target, { isolated: hasControl }), fixture: target.fixture, run: { id: runId } },
     control: hasControl ? control : undefined,
     sessionPrefix: `verify-${runId}`,
     otpCommand: options.otpCommand,
     destructive: options.destructive ?? false,
     timeoutMs,
+    waitWindowsS: options.waitWindowsS,
+    onWait: options.onWait,
   };
   const index = new Map(checks.map((c, i) => [c, i]));
   return { checks, context, control: hasControl, runCheck: (check) => runCheck(check, index.get(check) ?? 0, context) };
@@ -139,6 +151,16 @@ function select(checks: LoadedCheck[], api: string, only: string[] | undefined):
     throw new StartupError(`--only: no ${api} check is called ${unknown.join(', ')}; the checks are:\n  ${checks.map((c) => c.id).join('\n  ')}`);
   }
   return checks.filter((c) => matchers.some((m) => m.test(c.id)));
+}
+
+/**
+ * The order checks run in: the file order, but the destructive checks after the others, and those
+ * marked `order: last` (lockouts) after everything, so that on a shared target nothing runs in a
+ * window they leave.
+ */
+function runOrder(checks: LoadedCheck[]): LoadedCheck[] {
+  const rank = (c: LoadedCheck) => (c.spec.order === 'last' ? 2 : c.spec.kind === 'destructive' ? 1 : 0);
+  return checks.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
 }
 
 function escapeRegex(text: string): string {

@@ -72,12 +72,34 @@ export class ControlClient {
 
   /** Whether the server answers the control API (it may be absent, or need a token). */
   async available(): Promise<boolean> {
+    return (await this.probe()) === 'available';
+  }
+
+  /**
+   * What the server's `/__admin` says: `available`; `needs-token` (401 and no token was given);
+   * `token-refused` (401 to the token given); or `absent` (anything else: no control API there).
+   */
+  async probe(): Promise<'available' | 'needs-token' | 'token-refused' | 'absent'> {
+    const headers: Record<string, string> = {};
+    if (this.options.adminToken) headers.authorization = `Bearer ${this.options.adminToken}`;
     try {
-      await this.call('GET', '/clock');
-      return true;
+      const res = await fetch(`${this.base}/clock`, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      await res.arrayBuffer();
+      if (res.ok) return 'available';
+      // Only authdouble's own 401 counts: a gateway that wants a login for every path is not a control API.
+      const own = /authdouble admin/i.test(res.headers.get('www-authenticate') ?? '') || /problem\+json/i.test(res.headers.get('content-type') ?? '');
+      if (res.status === 401 && own) {
+        return this.options.adminToken ? 'token-refused' : 'needs-token';
+      }
+      return 'absent';
     } catch {
-      return false;
+      return 'absent';
     }
+  }
+
+  /** The control API's URL, for messages. */
+  get url(): string {
+    return this.base;
   }
 
   /** Back to the fixtures: every API (and the journal, faults and clock), or one API. */

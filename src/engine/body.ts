@@ -18,7 +18,7 @@ export function parseBody(raw: Buffer, mediaType: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new MockError(EngineCodes.invalidJson, 400, `The body is not valid JSON: ${(err as Error).message}`);
+      throw new MockError(EngineCodes.invalidJson, 400, `The body is not valid JSON: ${jsonProblem(err as Error)}`);
     }
   }
   if (mediaType === 'application/x-www-form-urlencoded') {
@@ -26,6 +26,15 @@ export function parseBody(raw: Buffer, mediaType: string): unknown {
     return Object.fromEntries(new URLSearchParams(text));
   }
   return text;
+}
+
+/**
+ * What the JSON parser found wrong, without the piece of the body it quotes (V8 writes
+ * `Unexpected token 's', "secret..." is not valid JSON`): the body may hold a password.
+ */
+function jsonProblem(err: Error): string {
+  const quoted = err.message.search(/,\s*(?:\.\.\.)?"/);
+  return (quoted === -1 ? err.message : err.message.slice(0, quoted)).slice(0, 200);
 }
 
 /** The Cookie header as a map; malformed pairs are skipped, never fatal. */

@@ -29,7 +29,16 @@ export interface CompiledOperation {
   validateParams?: ValidateFunction;
   /** Names of the header parameters, lower case, so that only those are validated. */
   headerParams: string[];
-  requestBody?: { required: boolean; media: Map<string, ValidateFunction | undefined> };
+  requestBody?: {
+    required: boolean;
+    media: Map<string, ValidateFunction | undefined>;
+    /**
+     * From the requestBody's `x-authdouble-json-when-labelled`: media types under which a body that
+     * parses as JSON is read as the operation's `application/json` body (e.g. what `curl --data`
+     * labels `application/x-www-form-urlencoded`).
+     */
+    jsonWhenLabelled: Set<string>;
+  };
   /** Alternatives: any one satisfied is enough. Empty: no security. An empty alternative: optional. */
   security: SecurityScheme[][];
   responses: Map<string, ResponseSpec>;
@@ -156,7 +165,19 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
           media.set(type.toLowerCase(), mt.schema ? compile(ajv, { $ref: schemaPointer }, `${where} request body`) : undefined);
         }
         if (media.size === 0) fail(`${where} requestBody`, 'has no content');
-        requestBody = { required: body.required ?? false, media };
+        const labels = (body as Record<string, unknown>)['x-authdouble-json-when-labelled'];
+        const jsonWhenLabelled = new Set<string>();
+        if (labels !== undefined) {
+          if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' && l !== '')) {
+            fail(`${where} requestBody x-authdouble-json-when-labelled`, 'must be a list of media types');
+          }
+          if (!media.has('application/json')) fail(`${where} requestBody x-authdouble-json-when-labelled`, 'needs an application/json body');
+          for (const label of labels as string[]) {
+            if (media.has(label.toLowerCase())) fail(`${where} requestBody x-authdouble-json-when-labelled`, `${label} is already a documented body`);
+            jsonWhenLabelled.add(label.toLowerCase());
+          }
+        }
+        requestBody = { required: body.required ?? false, media, jsonWhenLabelled };
       }
 
       const responses = new Map<string, ResponseSpec>();

@@ -1,6 +1,7 @@
-import express, { type Request, type RequestHandler, type Response } from 'express';
-import { EngineCodes, MockError } from '../errors';
+import { type Request, type RequestHandler, type Response } from 'express';
 import { isJsonMediaType, mediaTypeOf } from './body';
+import { declaredTooLarge } from './declared-length';
+import { readBody } from './read-body';
 import type { ApiEngine } from './pipeline';
 import type { MockRequest, MockResponse } from './types';
 import { SESSION_HEADER } from '../headers';
@@ -10,7 +11,6 @@ export { SESSION_HEADER } from '../headers';
 /** Express middleware serving one API's engine: raw body in, MockResponse out, exchange journaled. */
 export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { journal?: boolean } = {}): RequestHandler {
   const journal = options.journal ?? true;
-  const readBody = express.raw({ type: () => true, limit: bodyLimit });
   return (req, res) => {
     const startedAt = Date.now();
     const route = engine.match(req.method, req.path);
@@ -26,19 +26,22 @@ export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { jour
         () => finish(mockReq, { status: 500, body: 'internal error', contentType: 'text/plain' }),
       );
     };
-    // Only operations that take a body read one; others leave it to Node to discard.
-    if (route.kind !== 'operation' || !route.op.requestBody) {
+    // Only operations that take a body read one; others never read it (an oversized one closes the connection).
+    const takesBody = route.kind === 'operation' && route.op.requestBody !== undefined;
+    const oversized = declaredTooLarge(req, res, bodyLimit);
+    if (oversized && takesBody) return finish(toMockRequest(req), engine.fail(toMockRequest(req), oversized));
+    if (!takesBody) {
       run();
       return;
     }
-    readBody(req, res, (err?: unknown) => {
+    readBody(req, res, bodyLimit, (err, body) => {
+      req.body = body;
       if (err === undefined) {
         run();
         return;
       }
       const mockReq = toMockRequest(req);
-      const error = mapBodyError(err) ?? new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read');
-      finish(mockReq, engine.fail(mockReq, error));
+      finish(mockReq, engine.fail(mockReq, err));
     });
   };
 }
@@ -79,23 +82,4 @@ export function send(res: Response, response: MockResponse): string | undefined 
   res.writeHead(response.status, headers);
   res.end(payload);
   return payload;
-}
-
-function mapBodyError(err: unknown): MockError | undefined {
-  const type = (err as { type?: string })?.type;
-  switch (type) {
-    case 'entity.too.large': {
-      const limit = (err as { limit?: number }).limit;
-      return new MockError(EngineCodes.payloadTooLarge, 413, `The request body is larger than the limit of ${limit ?? '?'} bytes`);
-    }
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new MockError(EngineCodes.unsupportedMediaType, 415, (err as Error).message);
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return new MockError(EngineCodes.invalidJson, 400, 'The request body could not be read');
-    default:
-      return undefined;
-  }
 }

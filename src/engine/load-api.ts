@@ -24,7 +24,7 @@ export async function loadApi(
   keys: KeyRing = new KeyRing(),
 ): Promise<ApiEngine> {
   const specFile = apiFile(options.specDir, module.id) ?? path.join(options.specDir, `${module.id}.yaml`);
-  const file = fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
+  const file = options.fixtureFiles[module.id] ?? fixtureFile(module.id, options.fixturesDir, defaultFixturesDir);
   const fixture = loadFixture(module, file);
   const pending = Promise.resolve(module.setup({ fixture, fixtureFile: file, keys }));
   pending.catch(() => undefined); // awaited below; a compile error must not leave it unhandled

@@ -176,11 +176,17 @@ export class ApiEngine {
       } else {
         mediaType = mediaTypeOf(req.headers['content-type']);
         const accepted = [...op.requestBody.media.keys()];
+        let parsed: { value: unknown } | undefined;
+        if (!op.requestBody.media.has(mediaType) && op.requestBody.jsonWhenLabelled.has(mediaType)) {
+          // The spec says this label may carry the JSON body (x-authdouble-json-when-labelled).
+          parsed = jsonIfItParses(req.body!);
+          if (parsed) mediaType = 'application/json';
+        }
         const validate = op.requestBody.media.get(mediaType);
         if (!op.requestBody.media.has(mediaType)) {
           throw new MockError(EngineCodes.unsupportedMediaType, 415, unsupportedMessage(mediaType, accepted, req.body!));
         }
-        body = parseBody(req.body!, mediaType);
+        body = parsed ? parsed.value : parseBody(req.body!, mediaType);
         if (validate && !validate(body)) throw validationError(toDiagnostics(validate.errors));
       }
     }
@@ -250,6 +256,15 @@ export function documentedResponse(op: CompiledOperation, status: number): Respo
 /** An application/problem+json response: the mock's own failures (no route, broken response). */
 export function problem(status: number, title: string, detail: string): MockResponse {
   return { status, contentType: 'application/problem+json', body: { type: 'about:blank', title, status, detail } };
+}
+
+/** The body as JSON, or undefined when it does not parse as JSON. */
+function jsonIfItParses(raw: Buffer): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 function unsupportedMessage(mediaType: string, accepted: string[], body: Buffer): string {

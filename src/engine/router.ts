@@ -20,7 +20,10 @@ export class Router {
   }
 
   match(method: string, path: string): RouteMatch {
-    for (const op of this.byMethod.get(method.toUpperCase()) ?? []) {
+    const upper = method.toUpperCase();
+    // HEAD is GET without a body (RFC 9110 §9.3.2); Node leaves the body out of a HEAD answer.
+    const candidates = this.byMethod.get(upper) ?? (upper === 'HEAD' ? this.byMethod.get('GET') : undefined) ?? [];
+    for (const op of candidates) {
       const m = op.regex.exec(path);
       if (m) return { kind: 'operation', op, pathParams: pathParamsOf(op, m) };
     }

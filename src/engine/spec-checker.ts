@@ -3,7 +3,7 @@ import type { Diagnostic } from '../errors';
 import { defaultSpecDir } from '../paths';
 import { isJsonMediaType, mediaTypeOf } from './body';
 import { compileSpec, type CompiledOperation, type CompiledSpec } from './compile';
-import { checkResponse } from './pipeline';
+import { checkResponse, documentedResponse } from './pipeline';
 import { Router } from './router';
 import { readYamlFile } from './yaml-file';
 
@@ -49,6 +49,11 @@ export class SpecChecker {
   check(exchange: Exchange): ExchangeCheck {
     const op = this.operation(exchange.method, exchange.path);
     if (!op) return { problems: [{ path: 'request', message: `${exchange.method} ${exchange.path} is not in the spec` }] };
+    if (exchange.method.toUpperCase() === 'HEAD' && op.method !== 'HEAD') {
+      // HEAD is served as GET without a body: only the status can be held to the GET operation.
+      const documented = documentedResponse(op, exchange.status) !== undefined;
+      return { operationId: op.operationId, problems: documented ? [] : [{ path: 'status', message: `${exchange.status} is not documented for ${op.operationId}` }] };
+    }
     const mediaType = mediaTypeOf(exchange.contentType);
     let body: unknown = exchange.body === '' ? undefined : exchange.body;
     if (body !== undefined && isJsonMediaType(mediaType)) {

@@ -29,11 +29,11 @@ export class Credentials {
   private keys: Map<string, SigningKey> | undefined;
 
   /**
-   * @param fixturesDir a folder of `<api>.yaml` files (the defaults where it has none)
+   * @param fixtureFiles each API's fixture file (the defaults for the APIs it does not name)
    * @param control the target's control API, for the outbox, when it has one
    */
   constructor(
-    private readonly fixturesDir: string | undefined,
+    private readonly fixtureFiles: Record<string, string>,
     private readonly control: ControlClient | undefined,
   ) {}
 
@@ -90,7 +90,7 @@ export class Credentials {
     let users = this.users.get(api);
     if (!users) {
       const module = apiModules.find((m) => m.id === api);
-      users = module ? readUsers(loadFixture(module, fixtureFile(api, this.fixturesDir ?? defaultFixturesDir, defaultFixturesDir))) : [];
+      users = module ? readUsers(loadFixture(module, this.fixtureFiles[api] ?? fixtureFile(api, defaultFixturesDir, defaultFixturesDir))) : [];
       this.users.set(api, users);
     }
     return users;

@@ -6,10 +6,11 @@
  */
 import { SESSION_HEADER } from '../headers';
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { apiModules } from '../apis';
 import { ControlClient } from '../control/client';
+import { controlFound } from '../control/found';
+import { fixtureFilesFrom } from '../fixtures/source';
 import { SpecChecker } from '../engine/spec-checker';
 import { StartupError } from '../errors';
 import { startMock, type StartedMock } from '../index';
@@ -29,8 +30,8 @@ export interface ReplayOptions {
   files: string[];
   /** The API's base URL on the target; without it a fresh in-process mock. */
   target?: string;
-  /** A folder of fixture files, for credentials and for the in-process mock. */
-  fixturesDir?: string;
+  /** A folder of `<api>.yaml` fixture files or one API's fixture file, for credentials and for the in-process mock. */
+  fixtures?: string;
   specDir?: string;
   /** Milliseconds for each request (default 10 s). */
   timeoutMs?: number;
@@ -61,18 +62,22 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     if (err instanceof StartupError) return { ok: false, message: err.message };
     throw err;
   }
-  if (options.fixturesDir !== undefined && !isDirectory(options.fixturesDir)) {
-    return { ok: false, message: `--fixtures ${options.fixturesDir}: not a folder (it holds <api>.yaml fixture files)` };
-  }
   const apis = [...new Set(loaded.flatMap((l) => (l.kind === 'har' ? l.apis : [l.scenario.api])))];
   if (apis.length === 0) return { ok: false, message: `${options.files.join(', ')}: no request in it is a call of ${known.join(', ')}` };
+  let fixtureFiles: Record<string, string> = {};
+  try {
+    if (options.fixtures !== undefined) fixtureFiles = fixtureFilesFrom(options.fixtures, { apis, api: apis.length === 1 ? apis[0] : undefined, known });
+  } catch (err) {
+    if (err instanceof StartupError) return { ok: false, message: err.message };
+    throw err;
+  }
 
   let mock: StartedMock | undefined;
   let baseUrl: (api: string) => string;
   let targetLabel: string;
   try {
     if (options.target === undefined) {
-      mock = await startMock({ apis, fixturesDir: options.fixturesDir, specDir: options.specDir });
+      mock = await startMock({ apis, fixtureFiles, specDir: options.specDir });
       const urls = mock.urls;
       baseUrl = (api) => urls[api]!;
       targetLabel = `a fresh authdouble (${mock.url})`;
@@ -85,6 +90,13 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         return { ok: false, message: `--target ${options.target}: not an http(s) URL` };
       }
       const root = `${target.origin}${target.pathname.replace(/\/+$/, '')}`;
+      const last = root.split('/').pop() ?? '';
+      if (apis.length > 1 && known.includes(last)) {
+        return {
+          ok: false,
+          message: `--target ${options.target} is the ${last} API's base URL, but the files call ${apis.join(', ')}: with several APIs, --target is the origin of an authdouble serving each under /<api> (${target.origin}), or replay one API's files at a time`,
+        };
+      }
       // One API: the target is its base URL. Several: an authdouble serving each under /<api>.
       baseUrl = apis.length === 1 ? () => root : (api) => `${root}/${api}`;
       targetLabel = root;
@@ -93,7 +105,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
     }
     const origin = new URL(baseUrl(apis[0]!)).origin;
     const control = new ControlClient(origin, { adminToken: options.adminToken, timeoutMs });
-    const hasControl = await control.available();
+    const hasControl = controlFound(await control.probe(), control.url);
     if (!hasControl) options.onNote?.(`${origin} has no control API: replaying in its current state, without an outbox`);
 
     const results: CheckResult[] = [];
@@ -103,7 +115,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
       const env: ReplayEnv = {
         baseUrl,
         checker: (api) => checkers.get(api)!,
-        credentials: new Credentials(options.fixturesDir, hasControl ? sessionControl : undefined),
+        credentials: new Credentials(fixtureFiles, hasControl ? sessionControl : undefined),
         hasOutbox: hasControl,
         extraHeaders: session === undefined ? {} : { [SESSION_HEADER]: session },
         timeoutMs,
@@ -152,13 +164,5 @@ async function reachable(url: string, timeoutMs: number): Promise<string | undef
     return undefined;
   } catch (err) {
     return describeFetchError(err, timeoutMs);
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -16,9 +16,16 @@ export interface Fault extends FaultSpec {
 /** The action to take for one request. */
 export type FaultAction = Pick<FaultSpec, 'status' | 'delayMs' | 'drop'>;
 
+/** At most this many faults are in force per session; adding one more is refused. */
+export const MAX_FAULTS_PER_SESSION = 100;
+
 export class Faults {
   private faults: Fault[] = [];
   private nextId = 1;
+
+  get count(): number {
+    return this.faults.length;
+  }
 
   add(spec: FaultSpec): Fault {
     const fault = { id: this.nextId++, ...spec };

@@ -30,14 +30,29 @@ export interface JournalFilter {
 export const JOURNAL_CAPACITY = 1000;
 /** Bodies are kept up to this many characters. */
 export const JOURNAL_BODY_LIMIT = 4096;
+/** The path is kept up to this many characters. */
+export const JOURNAL_PATH_LIMIT = 1024;
+/**
+ * The query is kept up to this many characters (as JSON): parameters past it are left out, and
+ * `…` says how many.
+ */
+export const JOURNAL_QUERY_LIMIT = 1024;
 
 /** A bounded ring of the latest requests. */
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextId = 1;
 
+  /** Keeps `entry`, cut to its bounds: path, query and bodies (so one entry stays under about 11 KB). */
   record(entry: Omit<JournalEntry, 'id'>): void {
-    this.entries.push({ id: this.nextId++, ...entry });
+    this.entries.push({
+      id: this.nextId++,
+      ...entry,
+      path: truncateTo(entry.path, JOURNAL_PATH_LIMIT),
+      query: boundedQuery(entry.query),
+      requestBody: truncate(entry.requestBody),
+      responseBody: truncate(entry.responseBody),
+    });
     // Trim in batches: dropping one entry per request would shift the whole array every time.
     if (this.entries.length >= 2 * JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
   }
@@ -61,5 +76,28 @@ export class Journal {
 
 export function truncate(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
-  return text.length > JOURNAL_BODY_LIMIT ? `${text.slice(0, JOURNAL_BODY_LIMIT)}…` : text;
+  return truncateTo(text, JOURNAL_BODY_LIMIT);
+}
+
+function truncateTo(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** The query's parameters in order while they fit JOURNAL_QUERY_LIMIT; a long value is cut. */
+function boundedQuery(query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let budget = JOURNAL_QUERY_LIMIT;
+  const keys = Object.keys(query);
+  let kept = 0;
+  for (const key of keys) {
+    const value = query[key];
+    const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+    const cost = key.length + text.length + 6;
+    if (key.length > 128 || (cost > budget && budget < 64)) break;
+    out[key] = cost <= budget ? value : truncateTo(text, Math.max(0, budget - key.length - 6));
+    budget -= Math.min(cost, budget);
+    kept++;
+  }
+  if (kept < keys.length) out['…'] = `${keys.length - kept} more parameters left out`;
+  return out;
 }

@@ -104,9 +104,12 @@ describe('authdouble verify (the built CLI)', () => {
     noStackTrace(run.stderr);
   });
 
+  // Issue 15: a missing folder is now created (mkdir -p); a report under a file still cannot be written.
   it('exits 2 when a report cannot be written', async () => {
-    const run = await finished(runCli(['verify', '--api', 'khe', '--target', `${server.url}/khe`, '--only', 'schema', '--json', path.join(dir, 'no', 'such', 'dir.json')]));
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const run = await finished(runCli(['verify', '--api', 'khe', '--target', `${server.url}/khe`, '--only', 'schema', '--json', path.join(file, 'such', 'dir.json')]));
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/authdouble: verify: cannot write the --json report to .*dir\.json: ENOENT/);
+    expect(run.stderr).toMatch(/authdouble: verify: cannot write the --json report to .*dir\.json: (ENOTDIR|EEXIST)/);
   });
 });

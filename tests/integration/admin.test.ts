@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
+import { createApp } from '../../src/app';
 import request from 'supertest';
 
 let server: TestServer;
@@ -261,11 +262,22 @@ describe('control API protection', () => {
     }
   });
 
-  it('warns at start when bound beyond loopback without a token', async () => {
+  // Built, not listening: the test never opens a port beyond loopback.
+  const startUpWarnings = async (options: Parameters<typeof createApp>[0]) => {
     const lines: string[] = [];
-    const open = await startServer({ port: 0, host: '0.0.0.0', apis: ['b2core'] }, { logger: createLogger('warn', (l) => lines.push(l)) });
-    await open.close();
-    expect(lines.join('')).toMatch(/warn .*control API open to anyone.*--admin-token/);
+    await createApp({ port: 0, apis: ['b2core'], ...options }, { logger: createLogger('warn', (l) => lines.push(l)) });
+    return lines.join('');
+  };
+
+  it('warns at start when bound beyond loopback without a token', async () => {
+    expect(await startUpWarnings({ host: '0.0.0.0' })).toMatch(/warn .*listening on 0\.0\.0\.0 with the control API open to anyone.*--admin-token/);
+    expect(await startUpWarnings({ host: '::' })).toMatch(/control API open to anyone/);
+  });
+
+  it('does not warn on loopback, with a token, or without the control API', async () => {
+    for (const options of [{ host: '127.0.0.1' }, { host: '::1' }, { host: 'localhost' }, { host: '0.0.0.0', adminToken: 's3cret-token' }, { host: '0.0.0.0', admin: false }]) {
+      expect([options, await startUpWarnings(options)]).toEqual([options, '']);
+    }
   });
 });
 

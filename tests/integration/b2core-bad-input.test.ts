@@ -42,9 +42,26 @@ describe('b2core: every bad request gets the API error body, never a 500', () =>
     expect(paths).toEqual(['/email', '/extra', '/password']);
   });
 
-  it("tells a user of the document's curl example (JSON sent as a form) what to add", async () => {
-    const res = await post('/api/v2/signin', JSON.stringify(FOO), 'application/x-www-form-urlencoded').expect(415);
-    expect(res.body.message).toContain("-H 'Content-Type: application/json'");
+  // The document's own curl examples send JSON with --data-raw and no Content-Type, which curl
+  // labels application/x-www-form-urlencoded; the spec's x-authdouble-json-when-labelled reads it as JSON.
+  it("accepts the document's curl examples: JSON labelled application/x-www-form-urlencoded", async () => {
+    const FORM = 'application/x-www-form-urlencoded';
+    const signedIn = await post('/api/v2/signin', JSON.stringify(FOO), FORM).expect(200);
+    expect(signedIn.body['2faRequired']).toBe(false);
+    const refreshed = await post('/api/v2/refresh', JSON.stringify({ refreshToken: signedIn.body.refreshToken.token }), FORM).expect(200);
+    expect(refreshed.body.accessToken.token).toEqual(expect.any(String));
+    // Still validated as the JSON body: a missing field is a 400, not a silent pass.
+    const invalid = await post('/api/v2/signin', JSON.stringify({ email: FOO.email }), FORM).expect(400);
+    expect(invalid.body.code).toBe('validation_failed');
+    // 2FA confirm takes it too (an unknown token, so 401, not 415).
+    const confirm = await post('/api/v2/2fa/confirm', JSON.stringify({ token: 'nope', code: '123456' }), FORM);
+    expect(confirm.status).not.toBe(415);
+  });
+
+  it('still refuses a real form body, and JSON under other labels', async () => {
+    const res = await post('/api/v2/signin', 'email=foo%40bar.com&password=Secret123', 'application/x-www-form-urlencoded').expect(415);
+    expect(res.body.code).toBe('unsupported_media_type');
+    await post('/api/v2/signin', JSON.stringify(FOO), 'text/plain').expect(415);
   });
 
   it('refuses a missing body', async () => {

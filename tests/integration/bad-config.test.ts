@@ -22,7 +22,8 @@ const NESTED_TYPO = 'users:\n  - id: "1"\n    emial: a@b.co\n    password: Secre
 
 const rows: [string, Row][] = [
   ['CLI: missing fixtures folder', { via: 'cli', args: ['serve', '--fixtures', '$DIR/missing'], message: /the fixtures folder ".*missing" does not exist/, exit: 2 }],
-  ['CLI: fixtures given as a file', { via: 'cli', args: ['serve', '--fixtures', '$DIR/b2core.yaml'], files: { 'b2core.yaml': 'users: []\n' }, message: /is a file, not a folder/, exit: 2 }],
+  // Issue 15: --fixtures may name one API's file; a file whose API cannot be told is the error now.
+  ['CLI: fixtures given as a file of no API', { via: 'cli', args: ['serve', '--fixtures', '$DIR/accounts.yaml'], files: { 'accounts.yaml': 'users: []\n' }, message: /accounts\.yaml: cannot tell which API this fixture is for/, exit: 2 }],
   ['CLI: a file named for no API', { via: 'cli', args: ['serve', '--fixtures', '$DIR'], files: { 'b2cor.yaml': 'users: []\n' }, message: /holds b2cor\.yaml, which is no API's file \(did you mean "b2core"\?\)/, exit: 2 }],
   ['CLI: .yml fixture is read, not ignored', { via: 'cli', args: ['serve', '--fixtures', '$DIR'], files: { 'b2core.yml': TYPO_FIXTURE }, message: /b2core\.yml:2:3 \/userz: is not an allowed field \(did you mean "users"\?\)/, exit: 2 }],
   ['CLI: both .yaml and .yml', { via: 'cli', args: ['serve', '--fixtures', '$DIR'], files: { 'b2core.yml': 'users: []\n', 'b2core.yaml': 'users: []\n' }, message: /has both b2core\.yaml and b2core\.yml/, exit: 2 }],

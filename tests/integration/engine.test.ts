@@ -155,6 +155,26 @@ describe('engine: start-up failures name the file and the problem', () => {
     await expectStartup(load(demo as ApiModule, noExample), /GET \/static \(getStatic\) has no behaviour and no 2xx example/);
   });
 
+  it('an x-authdouble-json-when-labelled that is not a list, or names a documented body', async () => {
+    const withBody = (labels: unknown, extra: Record<string, unknown> = {}) => {
+      const doc = structuredClone(spec) as Record<string, any>;
+      doc.paths['/static'].post = {
+        operationId: 'postStatic',
+        requestBody: {
+          'x-authdouble-json-when-labelled': labels,
+          content: { 'application/json': { schema: { type: 'object' } }, ...extra },
+        },
+        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' }, example: {} } } } },
+      };
+      return doc;
+    };
+    await expectStartup(load(demo as ApiModule, withBody('application/x-www-form-urlencoded')), /x-authdouble-json-when-labelled.*must be a list of media types/);
+    await expectStartup(
+      load(demo as ApiModule, withBody(['application/x-www-form-urlencoded'], { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } })),
+      /application\/x-www-form-urlencoded is already a documented body/,
+    );
+  });
+
   it('a spec that is not YAML', async () => {
     await expectStartup(load(demo as ApiModule, 'openapi: 3.1.0\npaths: [unclosed\n'), /demo\.yaml:\d+:\d+: the OpenAPI spec is not valid YAML/);
   });

@@ -46,6 +46,8 @@ describe('fib sign-in with a bad body', () => {
   it.each([
     ['text/plain', JSON.stringify(ALICE)],
     ['application/x-www-form-urlencoded', new URLSearchParams(ALICE).toString()],
+    // JSON as curl --data-raw labels it: b2core's spec opts in to reading it, fib's does not.
+    ['application/x-www-form-urlencoded', JSON.stringify(ALICE)],
   ])('answers 415 for a %s body', async (type, body) => {
     const res = await post().set('Content-Type', type).send(body);
     expectError(res, 415, 'unsupported_media_type');

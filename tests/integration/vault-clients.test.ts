@@ -147,7 +147,7 @@ describe('openid-client (form bodies)', () => {
 
     const me = await client.requestResource(`${proxy.url}/reg/user/session/current`, tokens);
     expect(me.statusCode).toBe(200);
-    expect(JSON.parse(String(me.body))).toMatchObject({ user_id: USER.id, client_id: CLIENT });
+    expect(JSON.parse(String(me.body))).toEqual([expect.objectContaining({ user_id: USER.id, client_id: CLIENT, current: true })]);
 
     const refreshed = await client.refresh(tokens);
     expect(Object.fromEntries(new URLSearchParams(proxy.seen[2]!.body))).toEqual({

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 // The fixture's users and clients (fixtures/vault.yaml).
@@ -39,6 +39,8 @@ async function signIn(user = USER, clientId = CLIENT): Promise<Tokens> {
 const refresh = (refreshToken: string, extra: Record<string, unknown> = {}) =>
   token({ grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
 const session = (accessToken: string) => vault().get('/reg/user/session/current').set('Authorization', `Bearer ${accessToken}`);
+/** The entry of the session list that is the session of the token sent. */
+const current = (body: Array<Record<string, unknown>>) => body.find((s) => s.current === true);
 const logout = (accessToken: string) => vault().delete('/reg/user/session/logout/current').set('Authorization', `Bearer ${accessToken}`);
 const advance = (ms: number) => server.sessions.get().clock.advance(ms);
 
@@ -72,13 +74,17 @@ describe('vault password grant', () => {
     const tokens = await signIn(VIEWER);
     expect(tokens).toMatchObject({ user_id: VIEWER.id, scope: 'accounts:read transfer:read exchange:read' });
     const res = await session(tokens.access_token).expect(200);
-    expect(res.body).toEqual({
-      user_id: VIEWER.id,
-      username: VIEWER.username,
-      client_id: CLIENT,
-      scope: 'accounts:read transfer:read exchange:read',
-      expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-    });
+    expect(res.body).toEqual([
+      {
+        session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        user_id: VIEWER.id,
+        username: VIEWER.username,
+        client_id: CLIENT,
+        scope: 'accounts:read transfer:read exchange:read',
+        expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        current: true,
+      },
+    ]);
   });
 
   it('accepts a form body with the same fields', async () => {
@@ -98,7 +104,7 @@ describe('vault password grant', () => {
 
   it('accepts every fixture client and records which one signed in', async () => {
     const tokens = await signIn(USER, MOBILE);
-    expect((await session(tokens.access_token).expect(200)).body.client_id).toBe(MOBILE);
+    expect(current((await session(tokens.access_token).expect(200)).body)?.client_id).toBe(MOBILE);
   });
 
   it('gives each sign-in distinct tokens', async () => {
@@ -144,12 +150,15 @@ describe('vault access tokens', () => {
   it('are accepted by the protected session endpoint', async () => {
     const tokens = await signIn();
     const res = await session(tokens.access_token).expect(200);
-    expect(res.body).toMatchObject({ user_id: USER.id, username: USER.username, client_id: CLIENT, scope: SEED_SCOPE });
+    expect(current(res.body)).toMatchObject({ user_id: USER.id, username: USER.username, client_id: CLIENT, scope: SEED_SCOPE });
     const { payload } = await jwtVerify(
       tokens.access_token,
       createLocalJWKSet({ keys: (await server.engines.get('vault')!.runtime.publicJwks!()) as never }),
     );
-    expect(res.body.expires_at).toBe(new Date(payload.exp! * 1000).toISOString().replace('.000Z', 'Z'));
+    expect(payload.sub).toBe(USER.id);
+    // The session ends when its last token (the refresh token) expires, unless refreshed.
+    const refreshExp = decodeJwt(tokens.refresh_token).exp!;
+    expect(current(res.body)?.expires_at).toBe(new Date(refreshExp * 1000).toISOString().replace('.000Z', 'Z'));
   });
 
   it('expire after expires_in seconds', async () => {
@@ -229,7 +238,7 @@ describe('vault refresh_token grant', () => {
       .send({ grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: MOBILE })
       .expect(200);
     expect(res.body.user_id).toBe(USER.id);
-    expect((await session(res.body.access_token).expect(200)).body.client_id).toBe(MOBILE);
+    expect(current((await session(res.body.access_token).expect(200)).body)?.client_id).toBe(MOBILE);
   });
 
   it("refuses another client's refresh token without using it up", async () => {
@@ -304,5 +313,67 @@ describe('vault state', () => {
   it('is kept apart per x-authdouble-session', async () => {
     const tokens = await signIn();
     await vault().get('/reg/user/session/current').set('Authorization', `Bearer ${tokens.access_token}`).set('x-authdouble-session', 'other').expect(401);
+  });
+});
+
+// A public Vault TypeScript SDK: getActiveSession() → GET /reg/user/session/current typed ISession[],
+// logoutFromAllDevices() → PUT /reg/user/session/logout, signIn (v2) → appClientId header, signIn (v3)
+// → POST /reg/v1/auth/token.
+describe('vault sessions as a public Vault SDK sees them', () => {
+  it('lists every active session of the user, newest first, marking the current one', async () => {
+    const first = await signIn();
+    server.sessions.get().clock.advance(1000);
+    const second = await signIn(USER, MOBILE);
+    const other = await signIn(VIEWER);
+    const res = await session(first.access_token).expect(200);
+    expect(Array.isArray(res.body)).toBe(true);
+    expect(res.body.map((s: Record<string, unknown>) => [s.client_id, s.current])).toEqual([
+      [MOBILE, false],
+      [CLIENT, true],
+    ]);
+    expect(res.body.every((s: Record<string, unknown>) => s.user_id === USER.id)).toBe(true);
+    // The other user's session is not listed; logging one session out removes it from the list.
+    await vault().delete('/reg/user/session/logout/current').set('Authorization', `Bearer ${second.access_token}`).expect(204);
+    expect((await session(first.access_token).expect(200)).body).toHaveLength(1);
+    expect((await session(other.access_token).expect(200)).body).toHaveLength(1);
+  });
+
+  it('logs out of every session of the user with PUT /reg/user/session/logout, and only that user', async () => {
+    const a = await signIn();
+    const b = await signIn();
+    const other = await signIn(VIEWER);
+    await vault().put('/reg/user/session/logout').set('Authorization', `Bearer ${a.access_token}`).expect(204);
+    await session(a.access_token).expect(401);
+    await session(b.access_token).expect(401);
+    await vault().post('/reg/auth/token').send({ grant_type: 'refresh_token', refresh_token: b.refresh_token }).expect(401);
+    await session(other.access_token).expect(200);
+    await vault().put('/reg/user/session/logout').set('Authorization', `Bearer ${a.access_token}`).expect(401);
+  });
+
+  it('takes the client id from the appClientId header when the body has none', async () => {
+    const res = await vault()
+      .post('/reg/auth/token')
+      .set('appClientId', MOBILE)
+      .send({ grant_type: 'password', username: USER.username, password: USER.password })
+      .expect(200);
+    expect(current((await session(res.body.access_token).expect(200)).body)?.client_id).toBe(MOBILE);
+    const unknown = await vault()
+      .post('/reg/auth/token')
+      .set('appClientId', 'nope')
+      .send({ grant_type: 'password', username: USER.username, password: USER.password })
+      .expect(401);
+    expectVaultError(unknown.body, 'UNAUTHORIZED', /^Unknown client_id$/);
+    const none = await vault().post('/reg/auth/token').send({ grant_type: 'password', username: USER.username, password: USER.password }).expect(400);
+    expect(none.body.errors).toEqual([{ field: '/client_id', message: 'is required' }]);
+  });
+
+  it('signs in and refreshes at POST /reg/v1/auth/token too', async () => {
+    const res = await vault()
+      .post('/reg/v1/auth/token')
+      .send({ grant_type: 'password', username: USER.username, password: USER.password, client_id: CLIENT })
+      .expect(200);
+    expect(res.body).toMatchObject({ token_type: 'Bearer', user_id: USER.id });
+    const refreshed = await vault().post('/reg/v1/auth/token').send({ grant_type: 'refresh_token', refresh_token: res.body.refresh_token }).expect(200);
+    await session(refreshed.body.access_token).expect(200);
   });
 });

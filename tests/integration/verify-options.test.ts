@@ -175,7 +175,9 @@ describe('verify options', () => {
 
     it('reads 2FA codes from --otp-command (here the fixed-code user, named in the contract section)', async () => {
       const bare = await startTestServer({ apis: ['b2core'], admin: false });
-      const fixture = `${readFileSync(path.join(root, 'fixtures/b2core.yaml'), 'utf8')}\ncontract:\n  accounts:\n    twofa: { email: fixed2fa@bar.com }\n`;
+      // The shipped fixture already has a contract section (the destructive checks' accounts): add to it.
+      const fixture = readFileSync(path.join(root, 'fixtures/b2core.yaml'), 'utf8').replace('\ncontract:\n  accounts:\n', '\ncontract:\n  accounts:\n    twofa: { email: fixed2fa@bar.com }\n');
+      expect(fixture).toContain('twofa: { email: fixed2fa@bar.com }');
       const dir = tempDir({ 'b2core.yaml': fixture });
       try {
         const report = await verify({
@@ -199,8 +201,10 @@ describe('verify options', () => {
         const only = ['flow.sign-in-2fa'];
         const withToken = await verify({ api: 'b2core', target: `${guarded.url}/b2core`, adminToken: 'verify-secret-token', only });
         expect(withToken.results[0]!.status).toBe('passed');
-        const withoutToken = await verify({ api: 'b2core', target: `${guarded.url}/b2core`, only });
-        expect(withoutToken.results[0]!.status).toBe('skipped');
+        // Issue 15: a 401 from /__admin is not "no control API" (which skipped the check): the run stops and says why.
+        expect(await cannotRun({ api: 'b2core', target: `${guarded.url}/b2core`, only })).toBe(
+          `the control API needs --admin-token: ${guarded.url}/__admin answered 401 (pass --admin-token <token> or set AUTHDOUBLE_ADMIN_TOKEN)`,
+        );
       } finally {
         await guarded.close();
       }

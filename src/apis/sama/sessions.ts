@@ -93,8 +93,10 @@ export class SamaSessions {
   async startSession(ctx: RequestContext, user: SamaUser, deviceId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
     const book = this.book(ctx);
     const key = deviceKey(user._id, deviceId);
-    const previous = ctx.store.get<DeviceRecord>(key);
-    if (previous) book.endFamily(previous.family);
+    // The device's session until now ends here, unless another login on the device is still
+    // being issued: that one ends once this one is issued (whichever finishes last holds the device).
+    const previous = ctx.store.get<DeviceRecord>(key)?.family;
+    if (previous !== undefined && !book.issuing(previous)) book.endFamily(previous);
     const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
     const family = book.startFamily(user._id, ttl);
     ctx.store.set<DeviceRecord>(key, { family }, ttl);
@@ -110,6 +112,10 @@ export class SamaSessions {
     const data: TokenData = { deviceId, organizationId: user.organization_id };
     const accessRecord = book.issue(access, { kind: ACCESS, family, subject: user._id, issuedAt, expiresAt: issuedAt + accessTokenSeconds * 1000, data });
     const refreshRecord = book.issue(refresh, { kind: REFRESH, family, subject: user._id, issuedAt, expiresAt: issuedAt + refreshTokenSeconds * 1000, data });
+    // Of logins in parallel on one device, each succeeds and the last to finish holds the device.
+    for (const other of [previous, ctx.store.get<DeviceRecord>(key)?.family]) {
+      if (other !== undefined && other !== family && !book.issuing(other)) book.endFamily(other);
+    }
     this.setCurrentAccess(ctx, key, family, access);
     return { access: { token: access, expiresAt: accessRecord.expiresAt }, refresh: { token: refresh, expiresAt: refreshRecord.expiresAt } };
   }

@@ -24,15 +24,26 @@ export type TokenCheck<Data> =
 const EXPIRED_GRACE_MS = 60 * 60 * 1000;
 
 /**
- * At most this many sessions live per subject (user) and API; starting one more ends the oldest, as
- * many real services do. It also bounds memory when one account signs in without end (a load test).
+ * At most this many sessions live per subject (user) and API; starting one more ends the oldest
+ * finished one, as many real services do. A session still being issued (its tokens not yet signed)
+ * is never ended by the cap, so every correct sign-in succeeds whatever the concurrency; while more
+ * than this many are in flight, the count may pass the cap until they finish. It also bounds memory
+ * when one account signs in without end (a load test).
  */
 export const MAX_FAMILIES_PER_SUBJECT = 100;
+
+/**
+ * A family remembers the keys of its latest this-many tokens, to forget them at once when it ends.
+ * Older ones (the access tokens of a long refresh chain) are dead from then on all the same (every
+ * check asks whether the family lives) and leave the store when they expire. A bounded list keeps a
+ * refresh O(1) in the length of the chain.
+ */
+export const FAMILY_TOKENS_REMEMBERED = 16;
 
 interface Family {
   subject: string;
   expiresAt: number;
-  /** Store keys of the tokens issued in the family (some may be gone already: used, or expired). */
+  /** Store keys of the latest tokens issued in the family (some may be gone already: used, or expired). */
   tokens: string[];
 }
 
@@ -59,7 +70,14 @@ export class TokenBook<Data = unknown> {
     this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs, tokens: [] }, ttlMs);
     const index = `subject:${subject}`;
     const families = (this.store.get<string[]>(index) ?? []).filter((f) => this.familyAlive(f));
-    while (families.length >= MAX_FAMILIES_PER_SUBJECT) this.endFamily(families.shift()!);
+    // Oldest first; only finished families (tokens issued) may be ended to make room.
+    for (let i = 0; families.length >= MAX_FAMILIES_PER_SUBJECT && i < families.length; ) {
+      const oldest = families[i]!;
+      if (!this.issuing(oldest)) {
+        this.endFamily(oldest);
+        families.splice(i, 1);
+      } else i++;
+    }
     families.push(family);
     this.store.set(index, families, ttlMs);
     return family;
@@ -67,6 +85,11 @@ export class TokenBook<Data = unknown> {
 
   familyAlive(family: string): boolean {
     return this.store.get<Family>(`family:${family}`) !== undefined;
+  }
+
+  /** Whether `family` lives and has no token yet: its sign-in is still being issued. */
+  issuing(family: string): boolean {
+    return this.store.get<Family>(`family:${family}`)?.tokens.length === 0;
   }
 
   /** Records `token` in `family`; the family is kept alive at least as long as the token. */
@@ -78,8 +101,8 @@ export class TokenBook<Data = unknown> {
     this.store.set<StoredToken<Data>>(key, { ...full, token }, ttl + EXPIRED_GRACE_MS);
     const family = this.store.get<Family>(`family:${full.family}`);
     if (family) {
-      // Forget tokens that are gone, so a long chain of refreshes does not grow the list.
-      const tokens = family.tokens.filter((k) => k !== key && this.store.get(k) !== undefined);
+      // The latest few only: a long chain of refreshes neither grows the list nor costs more per refresh.
+      const tokens = family.tokens.filter((k) => k !== key).slice(-(FAMILY_TOKENS_REMEMBERED - 1));
       tokens.push(key);
       const expiresAt = Math.max(family.expiresAt, full.expiresAt);
       this.store.set<Family>(`family:${full.family}`, { ...family, expiresAt, tokens }, expiresAt - now);
@@ -111,12 +134,12 @@ export class TokenBook<Data = unknown> {
     for (const key of ended?.tokens ?? []) this.store.delete(key);
   }
 
-  /** Live tokens, for inspection. */
-  live(): Array<{ token: string; record: TokenRecord<Data> }> {
+  /** Live tokens, for inspection, each with its store key (a digest of the token: unique, short). */
+  live(): Array<{ key: string; token: string; record: TokenRecord<Data> }> {
     const now = this.clock.now();
     return this.store
       .entries<StoredToken<Data>>('token:')
       .filter(([, r]) => r.expiresAt > now && this.familyAlive(r.family))
-      .map(([, { token, ...record }]) => ({ token, record }));
+      .map(([key, { token, ...record }]) => ({ key, token, record }));
   }
 }

@@ -2,12 +2,12 @@ import type { Behaviour, Credential, MockResponse, OperationRequest, RequestCont
 import type { JwtSigner } from '../shared/jwt';
 import { safeEqual } from '../shared/secrets';
 import { TokenBook } from '../shared/token-book';
-import { accessTokenError, invalidCredentials, refreshTokenError, unknownClient } from './errors';
+import { accessTokenError, invalidCredentials, missingClientId, refreshTokenError, unknownClient } from './errors';
 import type { VaultFixture, VaultUser } from './fixture';
 
 /** What the spec's `TokenRequest` lets through (the engine has validated the body against it). */
 type TokenRequest =
-  | { grant_type: 'password'; username: string; password: string; client_id: string; client_secret?: string; scope?: string }
+  | { grant_type: 'password'; username: string; password: string; client_id?: string; client_secret?: string; scope?: string }
   | { grant_type: 'refresh_token'; refresh_token: string; client_id?: string; client_secret?: string; scope?: string };
 
 /** Kept with every issued token: the client it was issued to. */
@@ -69,14 +69,17 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
     return body;
   }
 
-  function passwordGrant(body: Extract<TokenRequest, { grant_type: 'password' }>, ctx: RequestContext) {
-    if (!clients.has(body.client_id)) throw unknownClient();
+  function passwordGrant(body: Extract<TokenRequest, { grant_type: 'password' }>, headerClientId: string | undefined, ctx: RequestContext) {
+    // The body's client_id, else the appClientId header (as a public Vault SDK sends it).
+    const clientId = body.client_id ?? headerClientId;
+    if (clientId === undefined) throw missingClientId();
+    if (!clients.has(clientId)) throw unknownClient();
     const user = byUsername.get(body.username.toLowerCase());
     // Compare even for unknown users, so timing does not tell which usernames exist.
     const passwordOk = safeEqual(user?.password ?? '\u0000', body.password);
     if (!user || !passwordOk) throw invalidCredentials();
     const tokenBook = book(ctx);
-    return issue(ctx, tokenBook, user, body.client_id, tokenBook.startFamily(user.id, tokens.refreshTokenSeconds * 1000));
+    return issue(ctx, tokenBook, user, clientId, tokenBook.startFamily(user.id, tokens.refreshTokenSeconds * 1000));
   }
 
   function refreshGrant(body: Extract<TokenRequest, { grant_type: 'refresh_token' }>, ctx: RequestContext) {
@@ -96,7 +99,9 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
 
   const issueToken: Behaviour = async (req, ctx): Promise<MockResponse> => {
     const body = req.body as TokenRequest;
-    const tokenResponse = body.grant_type === 'password' ? await passwordGrant(body, ctx) : await refreshGrant(body, ctx);
+    const header = req.headers.appclientid;
+    const headerClientId = Array.isArray(header) ? header[0] : header;
+    const tokenResponse = body.grant_type === 'password' ? await passwordGrant(body, headerClientId, ctx) : await refreshGrant(body, ctx);
     return { status: 200, headers: NO_STORE, body: tokenResponse };
   };
 
@@ -108,23 +113,49 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
     return { status: 204 };
   };
 
+  /** The live tokens of `subject`, grouped by session (family). */
+  function sessionsOf(tokenBook: TokenBook<TokenData>, subject: string) {
+    const sessions = new Map<string, { clientId: string; issuedAt: number; expiresAt: number }>();
+    for (const { record } of tokenBook.live()) {
+      if (record.subject !== subject) continue;
+      const seen = sessions.get(record.family);
+      sessions.set(record.family, {
+        clientId: record.data!.clientId,
+        issuedAt: Math.max(seen?.issuedAt ?? 0, record.issuedAt),
+        expiresAt: Math.max(seen?.expiresAt ?? 0, record.expiresAt),
+      });
+    }
+    return sessions;
+  }
+
   const getCurrentSession: Behaviour = (req, ctx) => {
-    const checked = book(ctx).check(bearer(req), ACCESS);
+    const tokenBook = book(ctx);
+    const checked = tokenBook.check(bearer(req), ACCESS);
     if (!checked.ok) throw accessTokenError(checked.reason);
     const user = byId.get(checked.record.subject)!;
-    return {
-      status: 200,
-      body: {
+    const list = [...sessionsOf(tokenBook, user.id)]
+      .sort(([, a], [, b]) => b.issuedAt - a.issuedAt)
+      .map(([family, session]) => ({
+        session_id: family,
         user_id: user.id,
         username: user.username,
-        client_id: checked.record.data!.clientId,
+        client_id: session.clientId,
         scope: user.scope.join(' '),
-        expires_at: new Date(checked.record.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      },
-    };
+        expires_at: new Date(session.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        current: family === checked.record.family,
+      }));
+    return { status: 200, body: list };
   };
 
-  return { issueToken, logoutCurrentSession, getCurrentSession };
+  const logoutAllSessions: Behaviour = (req, ctx) => {
+    const tokenBook = book(ctx);
+    const checked = tokenBook.check(bearer(req), ACCESS);
+    if (!checked.ok) throw accessTokenError(checked.reason);
+    for (const family of sessionsOf(tokenBook, checked.record.subject).keys()) tokenBook.endFamily(family);
+    return { status: 204 };
+  };
+
+  return { issueToken, issueTokenV1: issueToken, logoutCurrentSession, getCurrentSession, logoutAllSessions };
 }
 
 function bearer(req: OperationRequest): string {

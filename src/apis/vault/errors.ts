@@ -55,6 +55,10 @@ function invalidRequestMessage(details: Diagnostic[]): string {
     .join('; ')}`;
 }
 
+export const missingClientId = () =>
+  new MockError(EngineCodes.validationFailed, 400, 'Invalid request: /client_id is required (in the body or the appClientId header)', {
+    details: [{ path: '/client_id', message: 'is required' }],
+  });
 export const unknownClient = () => new MockError('unknown_client', 401, 'Unknown client_id');
 export const invalidCredentials = () => new MockError('invalid_credentials', 401, 'Invalid username or password');
 
