@@ -19,6 +19,8 @@ const steps = [
   ['type-check', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']],
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
   ['openapi lint', bin('redocly'), ['lint', '--format', 'stylish', ...specs]],
+  // Spectral's spectral:oas ruleset (.spectral.yaml); any finding, down to a hint, fails.
+  ['spectral lint', bin('spectral'), ['lint', '--fail-severity', 'hint', '--ruleset', '.spectral.yaml', ...specs]],
 ];
 
 let passed = 0;

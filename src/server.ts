@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
-import { refuseUpgrade } from './engine/ws-guard';
+import { guardSocket, refuseUpgrade } from './engine/ws-guard';
 import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
@@ -188,6 +188,7 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     target.wss.handleUpgrade(req, socket, head, (ws) => {
       // Without a listener, a protocol error (an oversized frame, say) would throw in the process.
       ws.on('error', (err) => mock.logger.warn(`${target.id}: WebSocket error: ${err.message}`));
+      guardSocket(ws);
       const header = req.headers[SESSION_HEADER];
       const session = typeof header === 'string' && header !== '' ? header : undefined;
       try {

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
 import { SESSION_HEADER } from '../headers';
 import { MAX_SESSION_NAME } from './pipeline';
 
@@ -21,4 +23,96 @@ export function refuseUpgrade(req: IncomingMessage, socket: Duplex): boolean {
   );
   socket.destroy();
   return true;
+}
+
+/** Limits one WebSocket client gets, whatever endpoint it talks to. */
+export interface SocketLimits {
+  /** Past this many bytes queued for the client (it does not read), its frames are not read either. */
+  maxBufferedBytes: number;
+  /** A client whose queue stays over the bound this long is cut (it has stopped reading). */
+  stalledMs: number;
+  /** At most this many frames a second are read from one client; the rest wait for the next second. */
+  maxFramesPerSecond: number;
+}
+
+export const DEFAULT_SOCKET_LIMITS: SocketLimits = { maxBufferedBytes: 1024 * 1024, stalledMs: 30_000, maxFramesPerSecond: 1000 };
+
+/**
+ * Back-pressure and a frame-rate cap for one WebSocket, applied by the server before any endpoint
+ * sees the socket: a client that sends but does not read stops being read once its answers queue
+ * past `maxBufferedBytes` (and is cut, close code 1008 or a reset, if it stays that way), and a
+ * client sending faster than `maxFramesPerSecond` is read at that rate, so it cannot starve HTTP.
+ *
+ * Frames reach the endpoint through this gate: pausing the socket alone would not do, since the
+ * frames of a chunk already received are parsed at once. Held frames wait in a queue bounded by
+ * what one read brings (the socket is paused meanwhile). The timing is the server's plumbing, not
+ * behaviour: it uses the process clock.
+ */
+export function guardSocket(ws: WebSocket, limits: SocketLimits = DEFAULT_SOCKET_LIMITS): void {
+  const raw = (ws as unknown as { _socket?: Socket })._socket;
+  const emit = ws.emit.bind(ws) as (event: string, ...args: unknown[]) => boolean;
+  const held: unknown[][] = [];
+  let windowStart = performance.now();
+  let frames = 0;
+  let throttled: NodeJS.Timeout | undefined;
+  let waitingForDrain = false;
+  let stalled: NodeJS.Timeout | undefined;
+
+  const blocked = (): boolean => throttled !== undefined || waitingForDrain;
+  const pump = (): void => {
+    while (held.length > 0 && !blocked() && ws.readyState === ws.OPEN) {
+      const now = performance.now();
+      if (now - windowStart >= 1000) {
+        windowStart = now;
+        frames = 0;
+      }
+      if (frames >= limits.maxFramesPerSecond) {
+        throttled = setTimeout(() => {
+          throttled = undefined;
+          pump();
+        }, Math.max(1, 1000 - (now - windowStart)));
+        throttled.unref();
+        break;
+      }
+      frames++;
+      emit('message', ...held.shift()!);
+      watchQueue();
+    }
+    if (held.length > 0 || blocked()) ws.pause();
+    else if (ws.isPaused && ws.readyState === ws.OPEN) ws.resume();
+  };
+  const watchQueue = (): void => {
+    if (waitingForDrain || ws.bufferedAmount <= limits.maxBufferedBytes || !raw) return;
+    waitingForDrain = true;
+    ws.pause();
+    stalled = setTimeout(() => {
+      ws.close(1008, 'not reading');
+      // It does not read, so it will not read the close frame either.
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }, limits.stalledMs);
+    stalled.unref();
+    raw.once('drain', () => {
+      waitingForDrain = false;
+      clearTimeout(stalled);
+      pump();
+    });
+  };
+
+  ws.emit = ((event: string, ...args: unknown[]): boolean => {
+    if (event !== 'message') return emit(event, ...args);
+    held.push(args);
+    pump();
+    return true;
+  }) as typeof ws.emit;
+  // Sends of the endpoint's own accord (answers that come later, pushes) count too.
+  const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+  ws.send = ((...args: unknown[]) => {
+    send(...args);
+    watchQueue();
+  }) as typeof ws.send;
+  ws.on('close', () => {
+    clearTimeout(throttled);
+    clearTimeout(stalled);
+    held.length = 0;
+  });
 }

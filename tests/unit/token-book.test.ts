@@ -30,7 +30,7 @@ describe('TokenBook', () => {
     const { book: b, clock } = book();
     const family = b.startFamily('u', 60_000);
     b.issue('the-token', { kind: 'access', family, subject: 'u', expiresAt: clock.now() + 60_000 });
-    expect(b.live()).toEqual([{ token: 'the-token', record: expect.objectContaining({ kind: 'access', subject: 'u' }) }]);
+    expect(b.live()).toEqual([{ key: expect.stringMatching(/^token:/), token: 'the-token', record: expect.objectContaining({ kind: 'access', subject: 'u' }) }]);
     expect(b.check('the-token', 'access')).toEqual({ ok: true, record: expect.not.objectContaining({ token: expect.anything() }) });
   });
 
