@@ -26,4 +26,14 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The web console: plain ES modules that run in the browser.
+    files: ['src/admin/ui/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'navigator', 'sessionStorage', 'fetch', 'AbortController', 'TextDecoderStream', 'URLSearchParams', 'confirm', 'setInterval', 'setTimeout', 'Promise'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -9,6 +9,8 @@ import { problem, type ApiEngine } from './engine/pipeline';
 import { createLogger, type Logger } from './logger';
 import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
+import { withEventStream } from './admin/events';
+import { redirectToConsole } from './admin/redirect';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
 import { defaultKeysFile, KeyRing } from './apis/shared/keys';
@@ -63,8 +65,12 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   // One dispatcher by first path segment: cheaper than an Express layer per API on every request.
   const mounts = new Map<string, Mounted>();
   if (options.admin) {
-    const admin = createAdminEngine({ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger });
-    mounts.set(ADMIN_PREFIX, { engine: admin, handler: apiHandler(admin, 64 * 1024, { journal: false }) });
+    const admin = createAdminEngine({
+      ...{ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger },
+      console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes },
+    });
+    const handler = withEventStream(apiHandler(admin, 64 * 1024, { journal: false }), { sessions, adminToken: options.adminToken });
+    mounts.set(ADMIN_PREFIX, { engine: admin, handler });
   }
   if (!isLoopback(options.host) && options.admin && !options.adminToken) {
     logger.warn(`listening on ${options.host} with the control API open to anyone who can reach it; set --admin-token or --no-admin`);
@@ -106,6 +112,8 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     if (rest !== url) req.url = rest.startsWith('/') ? rest : `/${rest}`;
     mounted.handler(req, res, next);
   });
+  // `GET /` opens the web console (an API served at the root answers `/` itself).
+  if (options.admin) app.use(redirectToConsole);
   app.use((req: Request, res: Response) => {
     const known = [...prefixes.values()].map((p) => `${p}/...`).join(', ');
     send(res, problem(404, 'No such route', `Nothing is served at ${req.method} ${req.path}; this server serves ${known}`));

@@ -1,7 +1,7 @@
 import { EngineCodes, MockError, type Diagnostic } from '../errors';
 import type { Logger } from '../logger';
 import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/faults';
-import { truncate } from '../state/journal';
+import { journalHeaders, truncate } from '../state/journal';
 import type { Sessions } from '../state/sessions';
 import { storePrefix } from '../state/sessions';
 import { SESSION_HEADER } from '../headers';
@@ -155,6 +155,11 @@ export class ApiEngine {
       durationMs: Math.round((Date.now() - startedAt) * 10) / 10,
       requestBody: truncate(req.body?.toString('utf8')),
       responseBody: truncate(payload),
+      requestHeaders: journalHeaders(req.headers),
+      responseHeaders: journalHeaders({
+        ...response.headers,
+        ...(response.body !== undefined && response.contentType ? { 'content-type': response.contentType } : {}),
+      }),
     });
   }
 

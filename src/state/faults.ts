@@ -23,6 +23,9 @@ export class Faults {
   private faults: Fault[] = [];
   private nextId = 1;
 
+  /** @param onChange called after every change (the console's live view follows it). */
+  constructor(private readonly onChange: () => void = () => undefined) {}
+
   get count(): number {
     return this.faults.length;
   }
@@ -30,6 +33,7 @@ export class Faults {
   add(spec: FaultSpec): Fault {
     const fault = { id: this.nextId++, ...spec };
     this.faults.push(fault);
+    this.onChange();
     return fault;
   }
 
@@ -39,6 +43,16 @@ export class Faults {
 
   clear(): void {
     this.faults = [];
+    this.onChange();
+  }
+
+  /** Removes one fault; false when there is none with that id. */
+  remove(id: number): boolean {
+    const before = this.faults.length;
+    this.faults = this.faults.filter((f) => f.id !== id);
+    if (this.faults.length === before) return false;
+    this.onChange();
+    return true;
   }
 
   /** The first fault matching this request, counted as used. */
@@ -51,6 +65,7 @@ export class Faults {
     if (fault.times !== undefined) {
       fault.times -= 1;
       if (fault.times <= 0) this.faults.splice(index, 1);
+      this.onChange();
     }
     return { status: fault.status, delayMs: fault.delayMs, drop: fault.drop };
   }

@@ -14,6 +14,10 @@ export interface JournalEntry {
   durationMs: number;
   requestBody?: string;
   responseBody?: string;
+  /** The request's headers as received. */
+  requestHeaders?: Record<string, string | string[]>;
+  /** The headers the mock set on its answer (content type included). */
+  responseHeaders?: Record<string, string | string[]>;
 }
 
 export interface JournalFilter {
@@ -42,17 +46,20 @@ export const JOURNAL_QUERY_LIMIT = 1024;
 export class Journal {
   private entries: JournalEntry[] = [];
   private nextId = 1;
+  private readonly listeners = new Set<(entry: JournalEntry) => void>();
 
   /** Keeps `entry`, cut to its bounds: path, query and bodies (so one entry stays under about 11 KB). */
   record(entry: Omit<JournalEntry, 'id'>): void {
-    this.entries.push({
+    const recorded = {
       id: this.nextId++,
       ...entry,
       path: truncateTo(entry.path, JOURNAL_PATH_LIMIT),
       query: boundedQuery(entry.query),
       requestBody: truncate(entry.requestBody),
       responseBody: truncate(entry.responseBody),
-    });
+    };
+    this.entries.push(recorded);
+    for (const listener of this.listeners) listener(recorded);
     // Trim in batches: dropping one entry per request would shift the whole array every time.
     if (this.entries.length >= 2 * JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
   }
@@ -66,6 +73,12 @@ export class Journal {
         (filter.status === undefined || e.status === filter.status) &&
         (filter.since === undefined || Date.parse(e.receivedAt) >= filter.since),
     );
+  }
+
+  /** Calls `listener` with every entry recorded from now on; returns the function that stops it. */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Forgets one session's entries, or all. */
@@ -100,4 +113,26 @@ function boundedQuery(query: Record<string, unknown>): Record<string, unknown> {
   }
   if (kept < keys.length) out['…'] = `${keys.length - kept} more parameters left out`;
   return out;
+}
+
+/** Headers are kept up to this many, each value up to this many characters, so memory stays bounded. */
+export const JOURNAL_HEADER_COUNT = 50;
+export const JOURNAL_HEADER_LIMIT = 512;
+
+/** A bounded copy of a header set, for the journal. */
+export function journalHeaders(headers: Record<string, string | string[] | number | undefined> | undefined): Record<string, string | string[]> | undefined {
+  if (headers === undefined) return undefined;
+  // No prototype: a header named __proto__ stays a plain entry.
+  const out = Object.create(null) as Record<string, string | string[]>;
+  let count = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (++count > JOURNAL_HEADER_COUNT) break;
+    out[name] = Array.isArray(value) ? value.slice(0, 8).map((v) => truncateHeader(v)) : truncateHeader(String(value));
+  }
+  return out;
+}
+
+function truncateHeader(value: string): string {
+  return truncateTo(value, JOURNAL_HEADER_LIMIT);
 }

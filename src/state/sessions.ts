@@ -14,7 +14,7 @@ export class Session {
   readonly clock: VirtualClock;
   readonly store: MemoryStore;
   readonly outbox: Outbox;
-  readonly faults = new Faults();
+  readonly faults: Faults;
 
   constructor(
     readonly name: string,
@@ -23,7 +23,10 @@ export class Session {
     readonly journal: Journal = new Journal(),
     /** Called after any change to what --state-file keeps: the store, the outbox, the clock. */
     onChange: () => void = () => undefined,
+    /** Called after a change to the faults (which --state-file does not keep). */
+    onFaultsChange: () => void = () => undefined,
   ) {
+    this.faults = new Faults(onFaultsChange);
     this.clock = new VirtualClock(baseClock, onChange);
     this.store = new MemoryStore(this.clock, onChange);
     this.outbox = new Outbox(this.clock, onChange);
@@ -59,8 +62,13 @@ export class Sessions {
   /** One journal for every session, so its size bound holds for the whole server. */
   readonly journal = new Journal();
   private changeCount = 0;
-  private readonly onChange = (): void => {
+  private readonly listeners = new Set<(session: string) => void>();
+  private readonly onChange = (session: string): void => {
     this.changeCount++;
+    this.notify(session);
+  };
+  private readonly notify = (session: string): void => {
+    for (const listener of this.listeners) listener(session);
   };
 
   constructor(private readonly baseClock: Clock = systemClock) {}
@@ -68,6 +76,15 @@ export class Sessions {
   /** Grows with every change to any session's store, outbox or clock, and with sessions made or dropped. */
   get changes(): number {
     return this.changeCount;
+  }
+
+  /**
+   * Calls `listener` with a session's name after any change to its store, outbox, clock or faults,
+   * and when it is made; returns the function that stops it. (The console's live view listens here.)
+   */
+  subscribe(listener: (session: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The session of this name if it exists; never creates one, never marks it as used. */
@@ -85,9 +102,9 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal, this.onChange);
+    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name), () => this.notify(name));
     this.sessions.set(name, session);
-    this.onChange();
+    this.onChange(name);
     if (this.sessions.size > MAX_SESSIONS) {
       for (const oldest of this.sessions.keys()) {
         if (oldest !== 'default') {

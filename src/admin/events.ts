@@ -1,0 +1,83 @@
+import type { RequestHandler } from 'express';
+import { safeEqual } from '../apis/shared/secrets';
+import { send, SESSION_HEADER } from '../engine/http-adapter';
+import { MAX_SESSION_NAME, problem } from '../engine/pipeline';
+import type { JournalEntry } from '../state/journal';
+import type { Sessions } from '../state/sessions';
+
+/** A comment line this often keeps proxies and clients from timing the stream out. */
+const HEARTBEAT_MS = 15_000;
+/** Changes that come in bursts (a sign-in writes several entries) are told once per this long. */
+const CHANGE_DEBOUNCE_MS = 50;
+/** A stream whose client has this much unread is closed. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * `GET /__admin/events` for a client that accepts `text/event-stream`: the session's journal
+ * entries as they are recorded, a `change` when its tokens, outbox, clock or faults change, `sessions` when
+ * a session is made. A stream cannot go through the engine (its answers are whole documents), so
+ * this handler stands in front of the control API's and makes the same checks itself: the admin
+ * token, the session header. Everything else goes on to `next`.
+ */
+export function withEventStream(next: RequestHandler, deps: { sessions: Sessions; adminToken?: string }): RequestHandler {
+  const expected = deps.adminToken === undefined ? undefined : `Bearer ${deps.adminToken}`;
+  return (req, res, fallThrough) => {
+    if (req.method !== 'GET' || req.path !== '/events' || !String(req.headers.accept ?? '').includes('text/event-stream')) {
+      next(req, res, fallThrough);
+      return;
+    }
+    if (expected !== undefined && !safeEqual(req.headers.authorization ?? '', expected)) {
+      const denied = problem(401, 'Unauthorized', 'The control API needs Authorization: Bearer <admin token>');
+      send(res, { ...denied, headers: { 'www-authenticate': 'Bearer realm="authdouble admin"' } });
+      return;
+    }
+    const header = req.headers[SESSION_HEADER];
+    if (header !== undefined && (typeof header !== 'string' || header === '' || header.length > MAX_SESSION_NAME)) {
+      send(res, problem(400, 'Bad request', `${SESSION_HEADER} must be 1 to ${MAX_SESSION_NAME} characters`));
+      return;
+    }
+    stream(res, deps.sessions, typeof header === 'string' ? header : 'default');
+  };
+}
+
+function stream(res: Parameters<RequestHandler>[1], sessions: Sessions, name: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  const write = (event: string, data: unknown): void => {
+    // A client that stops reading is cut off rather than buffered for without end.
+    if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+    else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  // The session exists from now on (as any control call on it would make it).
+  sessions.get(name);
+  const known = new Set(sessions.all().map((s) => s.name));
+  write('ready', { session: name });
+
+  let pending: NodeJS.Timeout | undefined;
+  const stopJournal = sessions.journal.subscribe((entry: JournalEntry) => {
+    if (entry.session === name) write('request', entry);
+  });
+  const stopChanges = sessions.subscribe((session) => {
+    if (!known.has(session)) {
+      known.add(session);
+      write('sessions', { session });
+    }
+    if (session === name && pending === undefined) {
+      pending = setTimeout(() => {
+        pending = undefined;
+        write('change', { session: name });
+      }, CHANGE_DEBOUNCE_MS);
+    }
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  res.on('close', () => {
+    stopJournal();
+    stopChanges();
+    clearInterval(heartbeat);
+    if (pending) clearTimeout(pending);
+  });
+}
