@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { apiModules } from './apis';
+import { fallbackHandler } from './fallback';
 import type { TLSSocket } from 'node:tls';
 import { applyCors, answerPreflight, crossSiteWarning, exposedHeaders, isPreflight, type CorsPolicy } from './engine/cors';
 import { apiHandler, send } from './engine/http-adapter';
@@ -112,6 +113,8 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
     if (rest !== url) req.url = rest.startsWith('/') ? rest : `/${rest}`;
     mounted.handler(req, res, next);
   });
+  // With --fallback, even `/` belongs to the upstream (the console stays at /__admin/).
+  if (options.fallback !== undefined) app.use(fallbackHandler(new URL(options.fallback), sessions.journal, logger, () => options.cors));
   // `GET /` opens the web console (an API served at the root answers `/` itself).
   if (options.admin) app.use(redirectToConsole);
   app.use((req: Request, res: Response) => {

@@ -1,5 +1,6 @@
 import { normalizeOrigin } from './engine/cors';
 import { StartupError } from './errors';
+import { parseFallbackUrl } from './fallback-url';
 import { checkApiFolder } from './fixtures/load';
 import type { LogLevel } from './logger';
 import { defaultFixturesDir, defaultSpecDir } from './paths';
@@ -27,6 +28,10 @@ export interface ServerOptions {
   logLevel: LogLevel;
   /** Serve the control API under /__admin. */
   admin: boolean;
+  /** Reload an API when its fixture file or spec changes (a broken edit keeps the last good version). */
+  watch: boolean;
+  /** Requests no API serves are forwarded, unchanged, to this http(s) URL instead of getting 404. */
+  fallback?: string;
   /** When set, the control API needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string;
   /** Keep the state (sign-ups, tokens, revocations, outboxes, clocks) in this file across restarts. */
@@ -66,6 +71,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   root: false,
   fixturesDir: defaultFixturesDir,
   fixtureFiles: {},
+  watch: false,
   specDir: defaultSpecDir,
   strict: false,
   bodyLimit: 100 * 1024,
@@ -140,6 +146,7 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   }
   if (options.tlsCert !== undefined) options.https = true;
   checkConfigValues(options, knownApis);
+  if (options.fallback !== undefined) options.fallback = parseFallbackUrl(options.fallback).href;
   return options;
 }
 

@@ -12,6 +12,7 @@ import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
 import type { Logger } from './logger';
 import { defaultTlsDir, localCertificate, readTlsFiles, type TlsMaterial } from './tls';
+import { watchConfig } from './watch';
 
 export interface RunningServer extends MockApp {
   server: Server;
@@ -119,6 +120,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
+  const stopWatching = mock.options.watch ? watchConfig(mock) : undefined;
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
   let closed: Promise<void> | undefined;
@@ -131,6 +133,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
     close: () =>
       (closed ??= (async () => {
         closing = true;
+        stopWatching?.();
         await new Promise<void>((resolve) => {
           // Connections whose in-flight request has finished go as soon as they are idle.
           const sweep = setInterval(() => server.closeIdleConnections(), 50);

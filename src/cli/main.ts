@@ -67,6 +67,8 @@ interface ServeFlags {
   tlsKey?: string;
   tlsDir?: string;
   maxConnections?: number;
+  fallback?: string;
+  watch: boolean;
 }
 
 function parseCount(value: string): number {
@@ -133,6 +135,8 @@ export function buildProgram(): Command {
       ),
     )
     .option('--no-admin', 'do not serve the control API (/__admin) at all')
+    .option('-w, --watch', 'reload an API when its fixture file or spec changes; its state is reset to the new fixture, and a broken edit keeps the last good version', false)
+    .option('--fallback <url>', 'forward requests that no API serves, unchanged, to this http(s) URL instead of answering 404')
     .option(
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
@@ -190,6 +194,8 @@ export function buildProgram(): Command {
         tlsKey: flags.tlsKey,
         tlsDir: flags.tlsDir,
         maxConnections: flags.maxConnections,
+        fallback: flags.fallback,
+        watch: flags.watch,
       };
       const running = await startServer(options);
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);

@@ -1,6 +1,6 @@
 /**
  * The data a flow file (`contract/flows/<api>.yaml`, or a tester's own file given with `--flows`)
- * declares: checks made of steps. `flow-schema.ts` holds the JSON Schema that validates it.
+ * declares: checks made of steps. `contract/steps.schema.json` is the JSON Schema that validates it (see step-file.ts).
  */
 
 /** What a check is about; the summary groups by it and `--only` can pick a whole kind. */
@@ -77,12 +77,16 @@ export interface AssertStep extends StepBase {
 }
 
 export interface Expectation {
-  /** One status or a list; without it any status the spec documents for the operation will do. */
-  status?: number | number[];
+  /** One status, a list, or `documented` (any status the spec documents for the operation); without it, any 2xx. */
+  status?: number | number[] | 'documented';
   /** A JSON body that contains this (objects: these keys; arrays: same length, each item matches). */
   body?: unknown;
   /** A text body equal to this. */
   text?: unknown;
   /** Response headers (lower case names) matching these values. */
   headers?: Record<string, unknown>;
+  /** Fields that must be there: `body.a.b`, `header.x`, `cookie.name`. */
+  present?: string[];
+  /** Fields that must not be there. */
+  absent?: string[];
 }

@@ -45,6 +45,8 @@ export interface CheckHttpOptions {
   timeoutMs: number;
   /** Sent as X-Authdouble-Session when the target is an authdouble server. */
   session?: string;
+  /** Headers sent with every request (replay's session header on a target without a control API). */
+  extraHeaders?: Record<string, string>;
   /** The client's time, for cookie expiry (real time by default: cookies live in the client). */
   clock?: Clock;
 }
@@ -56,7 +58,7 @@ export class CheckHttp {
   constructor(private readonly options: CheckHttpOptions) {}
 
   async send(request: OutgoingRequest): Promise<HttpExchange> {
-    const headers: Record<string, string> = { ...request.headers };
+    const headers: Record<string, string> = { ...this.options.extraHeaders, ...request.headers };
     if (this.options.session) headers[SESSION_HEADER] = this.options.session;
     const jarCookie = this.jar.header();
     if (request.useJar && jarCookie && !Object.keys(headers).some((h) => h.toLowerCase() === 'cookie')) headers.cookie = jarCookie;

@@ -7,6 +7,7 @@ import type { ActionStep, AssertStep, Expectation, RequestStep, Requirement, Ste
 import { CheckHttp, TargetUnreachable, type HttpExchange } from './http-client';
 import type { LoadedCheck } from './load-flows';
 import { describe, mismatch } from './match';
+import { runOtpCommand } from './otp';
 import { interpolate, interpolateText, MissingValue, pick, type Scope } from './template';
 
 /** Everything a check runs with: the target, its spec, the accounts, and what the run may use. */
@@ -32,6 +33,14 @@ export interface RunContext {
    * runs again; without, it is skipped and says so.
    */
   waitWindowsS?: number;
+  /** Use this state session for every check (replay's `--session`, or one per file). */
+  fixedSession?: string;
+  /** Headers sent with every request. */
+  extraHeaders?: Record<string, string>;
+  /** Name each failing step's file:line in messages. */
+  stepWhere?: boolean;
+  /** Fills `${password:USER}`, `${otp:USER}`, `${signature:USER}` (the check's control client for the outbox). */
+  functions?: (kind: 'password' | 'otp' | 'signature', user: string, control?: ControlClient) => Promise<string | undefined>;
   /** Progress while waiting out a window. */
   onWait?: (info: { check: string; seconds: number; left: number }) => void;
   /** How to wait (tests give a fake); `setTimeout` by default. */
@@ -113,20 +122,18 @@ async function waitOut(check: string, seconds: number, ctx: RunContext): Promise
   }
 }
 
-async function runCheckOnce(check: LoadedCheck, index: number, ctx: RunContext): Promise<CheckResult | WindowHit> {
-  const started = performance.now();
-  const done = (result: Omit<CheckResult, 'id' | 'title' | 'durationMs'>): CheckResult => ({
-    id: check.id,
-    title: check.spec.title,
-    durationMs: performance.now() - started,
-    ...result,
-  });
-  const skip = skipReason(check, ctx);
-  if (skip) return done({ status: 'skipped', reason: skip });
+/** What the steps of one check share: its HTTP client (cookie jar, session), saved values, scope. */
+interface CheckRun {
+  http: CheckHttp;
+  actionContext: ActionContext;
+  vars: Scope;
+  scope: () => Scope;
+}
 
+function startCheckRun(index: number, ctx: RunContext): CheckRun {
   const unique = `${ctx.runId}-${index}`;
-  const session = ctx.control ? `${ctx.sessionPrefix}-${index}` : undefined;
-  const http = new CheckHttp({ base: ctx.base, timeoutMs: ctx.timeoutMs, session });
+  const session = ctx.fixedSession ?? (ctx.control ? `${ctx.sessionPrefix}-${index}` : undefined);
+  const http = new CheckHttp({ base: ctx.base, timeoutMs: ctx.timeoutMs, session, extraHeaders: ctx.extraHeaders });
   const actionContext: ActionContext = {
     api: ctx.api,
     base: ctx.base,
@@ -141,24 +148,103 @@ async function runCheckOnce(check: LoadedCheck, index: number, ctx: RunContext):
     check: { unique, device: `verify-${unique}`, email: `verify-${unique}@example.com` },
     ...vars,
   });
+  return { http, actionContext, vars, scope };
+}
 
+/** Runs one step of a check; a failure is thrown as a Stop (or a WindowHit). */
+async function runStep(step: StepSpec, label: string, run: CheckRun, ctx: RunContext): Promise<void> {
   try {
-    for (const [i, step] of check.spec.steps.entries()) {
-      const label = `step ${i + 1}${step.name ? ` (${step.name})` : ''}`;
-      try {
-        if ('request' in step) await runRequest(step, label, http, ctx, scope, vars);
-        else if ('do' in step) await runAction(step, label, actionContext, scope, vars);
-        else runAssert(step, label, scope());
-      } catch (err) {
-        throw asStop(err, label, step);
-      }
-    }
+    await resolveFunctions(step, run, ctx);
+    if ('request' in step) await runRequest(step, label, run.http, ctx, run.scope, run.vars);
+    else if ('do' in step) await runAction(step, label, run.actionContext, run.scope, run.vars);
+    else runAssert(step, label, run.scope());
+  } catch (err) {
+    throw asStop(err, label, step);
+  }
+}
+
+function stepLabel(step: StepSpec, i: number, where?: string): string {
+  return `step ${i + 1}${step.name ? ` (${step.name})` : ''}${where ? ` at ${where}` : ''}`;
+}
+
+async function runCheckOnce(check: LoadedCheck, index: number, ctx: RunContext): Promise<CheckResult | WindowHit> {
+  const started = performance.now();
+  const done = (result: Omit<CheckResult, 'id' | 'title' | 'durationMs'>): CheckResult => ({
+    id: check.id,
+    title: check.spec.title,
+    durationMs: performance.now() - started,
+    ...result,
+  });
+  const skip = skipReason(check, ctx);
+  if (skip) return done({ status: 'skipped', reason: skip });
+  const run = startCheckRun(index, ctx);
+  try {
+    for (const [i, step] of check.spec.steps.entries()) await runStep(step, stepLabel(step, i, ctx.stepWhere ? check.stepLines?.[i] : undefined), run, ctx);
     return done({ status: 'passed' });
   } catch (err) {
     if (err instanceof WindowHit) return err;
     if (err instanceof Stop) return done(err.result);
-    return done({ status: 'failed', reason: `verify itself failed: ${(err as Error).message}` });
+    return done({ status: 'failed', reason: `the runner itself failed: ${(err as Error).message}` });
   }
+}
+
+/**
+ * Runs a check's steps one by one and reports each step as its own result (`<prefix>.<n>`), going
+ * on after a failed step: what `replay` does with a file of one sequence of steps.
+ */
+export async function runEachStep(check: LoadedCheck, prefix: string, ctx: RunContext, onResult?: (result: CheckResult) => void): Promise<CheckResult[]> {
+  const run = startCheckRun(0, ctx);
+  const results: CheckResult[] = [];
+  const width = String(check.spec.steps.length).length;
+  for (const [i, step] of check.spec.steps.entries()) {
+    const started = performance.now();
+    const base = { id: `${prefix}.${String(i + 1).padStart(width, '0')}`, title: step.name ?? ('request' in step ? step.request : 'do' in step ? step.do : 'assert') };
+    let result: CheckResult;
+    try {
+      await runStep(step, stepLabel(step, i, check.stepLines?.[i]), run, ctx);
+      result = { ...base, status: 'passed', durationMs: performance.now() - started };
+    } catch (err) {
+      const stop = err instanceof Stop ? err.result : err instanceof WindowHit ? { status: 'failed' as const, reason: `the target answered 429 to ${err.request}` } : { status: 'failed' as const, reason: (err as Error).message };
+      result = { ...base, durationMs: performance.now() - started, ...stop };
+    }
+    results.push(result);
+    onResult?.(result);
+  }
+  return results;
+}
+
+const FUNCTION_REF = /\$\{\s*((?:password|otp|signature):[^}]+?)\s*\}/g;
+
+/**
+ * `${password:USER}`, `${otp:USER}` and `${signature:USER}` in a step: filled from the fixtures,
+ * the outbox (or --otp-command) and the published test keys, just before the step runs.
+ */
+async function resolveFunctions(step: StepSpec, run: CheckRun, ctx: RunContext): Promise<void> {
+  const refs = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') for (const m of value.matchAll(FUNCTION_REF)) refs.add(m[1]!);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+  };
+  walk(step);
+  if (refs.size === 0) return;
+  const fn: Record<string, unknown> = { ...((run.vars.fn as Record<string, unknown> | undefined) ?? {}) };
+  for (const ref of refs) {
+    const colon = ref.indexOf(':');
+    const kind = ref.slice(0, colon) as 'password' | 'otp' | 'signature';
+    const user = ref.slice(colon + 1).trim();
+    let value: string | undefined;
+    if (kind === 'otp' && ctx.otpCommand) value = await runOtpCommand(ctx.otpCommand, { api: ctx.api, email: user }, ctx.timeoutMs).catch(() => undefined);
+    else value = await ctx.functions?.(kind, user, run.actionContext.control);
+    if (value === undefined) {
+      throw new Stop({
+        status: 'failed',
+        reason: `\${${ref}}: no ${ctx.api} fixture user "${user}" with that${kind === 'otp' ? ' (or no code in the outbox)' : ''}`,
+      });
+    }
+    fn[`${kind}:${user}`] = value;
+  }
+  run.vars.fn = fn;
 }
 
 async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx: RunContext, scope: () => Scope, vars: Scope): Promise<void> {
@@ -196,6 +282,16 @@ async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx
     }
 
     const broken = nonconformance(ctx.checker, exchange);
+    const view = responseView(exchange, http);
+    const problem = expectationProblem(step.expect, exchange, s, view);
+    // Later steps get what this answer gave even when it fails (replay goes on after a failed step).
+    if (broken || problem) {
+      try {
+        save(step.save, view, vars, label, exchange);
+      } catch {
+        // the failure below says what is wrong with the answer
+      }
+    }
     if (broken) {
       throw new Stop({
         status: 'failed',
@@ -206,7 +302,6 @@ async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx
         schemaPath: broken.schemaPath,
       });
     }
-    const problem = expectationProblem(step.expect, exchange, s);
     if (problem) {
       throw new Stop({
         status: 'failed',
@@ -216,7 +311,7 @@ async function runRequest(step: RequestStep, label: string, http: CheckHttp, ctx
         actual: summarize(exchange),
       });
     }
-    save(step.save, responseView(exchange, http), vars, label, exchange);
+    save(step.save, view, vars, label, exchange);
   }
 }
 
@@ -277,12 +372,14 @@ function save(spec: Record<string, string> | undefined, view: Record<string, unk
   }
 }
 
-function expectationProblem(expect: Expectation | undefined, exchange: HttpExchange, scope: Scope): string | undefined {
-  if (!expect) return undefined;
-  if (expect.status !== undefined) {
+function expectationProblem(expect: Expectation | undefined, exchange: HttpExchange, scope: Scope, view: Record<string, unknown>): string | undefined {
+  if (expect?.status === undefined) {
+    if (exchange.status < 200 || exchange.status > 299) return `expected a 2xx status, got ${exchange.status}`;
+  } else if (expect.status !== 'documented') {
     const allowed = Array.isArray(expect.status) ? expect.status : [expect.status];
     if (!allowed.includes(exchange.status)) return `expected status ${allowed.join(' or ')}, got ${exchange.status}`;
   }
+  if (!expect) return undefined;
   if (expect.body !== undefined) {
     if (exchange.json === undefined) return `expected a JSON body, got ${exchange.contentType ?? 'no content type'} ${describe(exchange.text)}`;
     const problem = mismatch(interpolate(expect.body, scope), exchange.json, 'body');
@@ -298,16 +395,24 @@ function expectationProblem(expect: Expectation | undefined, exchange: HttpExcha
     const problem = mismatch(interpolate(value, scope), actual, `header ${lower}`);
     if (problem) return problem;
   }
-  return undefined;
+  const fields = [
+    ...(expect.present ?? []).filter((p) => pick(view, p) === undefined).map((p) => `${p} is missing`),
+    ...(expect.absent ?? []).filter((p) => pick(view, p) !== undefined).map((p) => `${p} is present (${describe(pick(view, p), 60)}), expected it absent`),
+  ];
+  return fields.length > 0 ? fields.join('; ') : undefined;
 }
 
 function describeExpectation(expect: Expectation | undefined, scope: Scope): string {
-  if (!expect) return 'a documented response';
   const parts: string[] = [];
-  if (expect.status !== undefined) parts.push(`status ${Array.isArray(expect.status) ? expect.status.join(' or ') : expect.status}`);
+  if (expect?.status === undefined) parts.push('a 2xx status');
+  else if (expect.status === 'documented') parts.push('a status the spec documents');
+  else parts.push(`status ${Array.isArray(expect.status) ? expect.status.join(' or ') : expect.status}`);
+  if (!expect) return parts.join(', ');
   if (expect.body !== undefined) parts.push(`body with ${describe(safeInterpolate(expect.body, scope), 300)}`);
   if (expect.text !== undefined) parts.push(`text ${describe(safeInterpolate(expect.text, scope))}`);
   if (expect.headers) parts.push(`headers ${describe(safeInterpolate(expect.headers, scope), 200)}`);
+  if (expect.present) parts.push(`${expect.present.join(', ')} present`);
+  if (expect.absent) parts.push(`${expect.absent.join(', ')} absent`);
   return parts.join(', ');
 }
 
@@ -327,7 +432,7 @@ function summarize(exchange: HttpExchange): string {
 }
 
 function expects(expect: Expectation | undefined, status: number): boolean {
-  if (expect?.status === undefined) return false;
+  if (expect?.status === undefined || expect.status === 'documented') return false;
   return Array.isArray(expect.status) ? expect.status.includes(status) : expect.status === status;
 }
 

@@ -9,6 +9,7 @@ import { accountsFor } from './accounts';
 import { DEFAULT_TIMEOUT_MS } from './defaults';
 import { loadTargetFixture } from './fixture-file';
 import { fixtureFilesFrom } from '../fixtures/source';
+import { Credentials, stepFunctions } from '../replay/credentials';
 import { describeFetchError } from './http-client';
 import { loadChecks, type LoadedCheck } from './load-flows';
 import { runCheck, type RunContext } from './run-check';
@@ -88,6 +89,7 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
     otpCommand: options.otpCommand,
     destructive: options.destructive ?? false,
     timeoutMs,
+    functions: stepFunctions(new Credentials({ [options.api]: target.file }, undefined), options.api),
     waitWindowsS: options.waitWindowsS,
     onWait: options.onWait,
   };

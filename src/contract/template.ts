@@ -41,17 +41,27 @@ export function interpolateText(value: unknown, scope: Scope): string {
 
 /** The value at a dotted path (`accounts.user.email`, `body.2faDetails.token`), or MissingValue. */
 export function lookup(scope: Scope, path: string): unknown {
-  const found = pick(scope, path);
+  const fn = /^(password|otp|signature):\s*(.+)$/.exec(path);
+  const found = fn ? (scope.fn as Record<string, unknown> | undefined)?.[`${fn[1]}:${fn[2]!.trim()}`] : pick(scope, path);
   if (found === undefined) throw new MissingValue(path);
   return found;
 }
 
-/** The value at a dotted path, or undefined. */
+/** The value at a path (`body.a.b`, `body.errors[0]`, `body["2fa"]`), or undefined. */
 export function pick(root: unknown, path: string): unknown {
   let current: unknown = root;
-  for (const key of path.split('.')) {
+  for (const key of segments(path)) {
     if (typeof current !== 'object' || current === null) return undefined;
+    if (!Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
   return current;
+}
+
+/** `body.a[0]["2fa"]` → body, a, 0, 2fa. */
+function segments(path: string): string[] {
+  const out: string[] = [];
+  const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
+  for (const m of path.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return out;
 }

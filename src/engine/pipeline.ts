@@ -43,6 +43,16 @@ export class ApiEngine {
     this.router = new Router(spec.operations);
   }
 
+  /**
+   * Takes over a freshly loaded engine of the same API (its spec, behaviours and routes), in place,
+   * so that every handler and WebSocket endpoint holding this engine serves the new version
+   * (`--watch`).
+   */
+  adopt(fresh: ApiEngine): void {
+    if (fresh.id !== this.id) throw new Error(`cannot replace the ${this.id} engine with ${fresh.id}'s`);
+    Object.assign(this, fresh);
+  }
+
   match(method: string, path: string): RouteMatch {
     return this.router.match(method, path);
   }

@@ -48,19 +48,19 @@ export class Credentials {
   }
 
   /** The newest code the target's outbox holds for the user. */
-  async outboxCode(api: string, user: string | undefined): Promise<string | undefined> {
-    if (!this.control || user === undefined) return undefined;
+  async outboxCode(api: string, user: string | undefined, control = this.control): Promise<string | undefined> {
+    if (!control || user === undefined) return undefined;
     const login = this.find(api, user)?.login ?? user;
     try {
-      return await this.control.latestCode(api, login);
+      return await control.latestCode(api, login);
     } catch {
       return undefined;
     }
   }
 
   /** The outbox's code, else the fixture's fixed one. */
-  async otp(api: string, user: string | undefined): Promise<string | undefined> {
-    return (await this.outboxCode(api, user)) ?? this.find(api, user)?.twoFactorCode;
+  async otp(api: string, user: string | undefined, control = this.control): Promise<string | undefined> {
+    return (await this.outboxCode(api, user, control)) ?? this.find(api, user)?.twoFactorCode;
   }
 
   /** A FIB sign-in signature for the user, when their key is one of the published test keys. */
@@ -111,4 +111,13 @@ function readUsers(fixture: unknown): FixtureUser[] {
     const names = [login, ...(org ? [`${org}/${login}`] : [])].map((n) => n.toLowerCase());
     return [{ names, login, password: str('password'), twoFactorCode: str('twoFactorCode'), authPublicKeyHex: str('authPublicKeyHex') }];
   });
+}
+
+/** The `functions` of a step run (`${password:USER}`, `${otp:USER}`, `${signature:USER}`) for one API. */
+export function stepFunctions(credentials: Credentials, api: string) {
+  return async (kind: 'password' | 'otp' | 'signature', user: string, control?: ControlClient): Promise<string | undefined> => {
+    if (kind === 'password') return credentials.password(api, user);
+    if (kind === 'signature') return credentials.signature(api, user);
+    return credentials.otp(api, user, control);
+  };
 }

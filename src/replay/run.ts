@@ -6,6 +6,7 @@
  */
 import { SESSION_HEADER } from '../headers';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { apiModules } from '../apis';
 import { ControlClient } from '../control/client';
@@ -21,8 +22,8 @@ import type { Har } from './har';
 import { readHar } from './har-file';
 import { replayHar } from './har-replay';
 import { ApiLocator } from './locate-api';
-import { loadScenario, type Scenario } from './scenario';
-import { runScenario } from './scenario-run';
+import { loadStepFile, type StepFile } from '../contract/step-file';
+import { runStepFile } from './step-run';
 import { describeFetchError } from './send';
 
 export interface ReplayOptions {
@@ -46,7 +47,7 @@ export interface ReplayOptions {
 
 export type ReplayOutcome = { ok: true; report: RunReport } | { ok: false; message: string };
 
-type Loaded = { kind: 'har'; file: string; har: Har; locator: ApiLocator; apis: string[] } | { kind: 'scenario'; file: string; scenario: Scenario };
+type Loaded = { kind: 'har'; file: string; har: Har; locator: ApiLocator; apis: string[] } | { kind: 'steps'; file: string; steps: StepFile };
 
 export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> {
   const startedAt = new Date();
@@ -57,12 +58,12 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
   let loaded: Loaded[];
   try {
     for (const api of known) checkers.set(api, SpecChecker.load(api, options.specDir));
-    loaded = options.files.map((file) => load(file, known, checkers));
+    loaded = expandFolders(options.files).map((file) => load(file, known, checkers));
   } catch (err) {
     if (err instanceof StartupError) return { ok: false, message: err.message };
     throw err;
   }
-  const apis = [...new Set(loaded.flatMap((l) => (l.kind === 'har' ? l.apis : [l.scenario.api])))];
+  const apis = [...new Set(loaded.flatMap((l) => (l.kind === 'har' ? l.apis : [l.steps.api])))];
   if (apis.length === 0) return { ok: false, message: `${options.files.join(', ')}: no request in it is a call of ${known.join(', ')}` };
   let fixtureFiles: Record<string, string> = {};
   try {
@@ -127,7 +128,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
         if (replay.ignored > 0) options.onNote?.(`${item.file}: left out ${replay.ignored} entries that are not API calls (pages, assets, /__admin, preflights)`);
         results.push(...replay.results);
       } else {
-        results.push(...(await runScenario(item.scenario, env)));
+        results.push(...(await runStepFile(item.steps, { baseUrl, checker: checkers.get(item.steps.api)!, credentials: env.credentials, fixtureFiles, control: hasControl ? control : undefined, session, userSession: options.session, timeoutMs, onResult: options.onResult })));
       }
     }
     return {
@@ -143,7 +144,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayOutcome> 
 }
 
 function load(file: string, known: string[], checkers: Map<string, SpecChecker>): Loaded {
-  if (/\.ya?ml$/i.test(file)) return { kind: 'scenario', file, scenario: loadScenario(file, known) };
+  if (/\.ya?ml$/i.test(file)) return { kind: 'steps', file, steps: loadStepFile(file, known, 'the scenario') };
   const har = readHar(file);
   const note = har.log._authdouble;
   if (note && !known.includes(note.api)) throw new StartupError(`${file}: log._authdouble.api "${note.api}" is not one of ${known.join(', ')}`);
@@ -165,4 +166,20 @@ async function reachable(url: string, timeoutMs: number): Promise<string | undef
   } catch (err) {
     return describeFetchError(err, timeoutMs);
   }
+}
+
+/** A folder among the files stands for its `.har`, `.json`, `.yaml` and `.yml` files, in name order. */
+function expandFolders(files: string[]): string[] {
+  return files.flatMap((file) => {
+    let entries: string[];
+    try {
+      if (!statSync(file).isDirectory()) return [file];
+      entries = readdirSync(file);
+    } catch {
+      return [file];
+    }
+    const found = entries.filter((f) => /\.(har|json|ya?ml)$/i.test(f)).sort().map((f) => path.join(file, f));
+    if (found.length === 0) throw new StartupError(`${file}: the folder has no .har or .yaml file to replay`);
+    return found;
+  });
 }

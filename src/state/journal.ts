@@ -14,6 +14,8 @@ export interface JournalEntry {
   durationMs: number;
   requestBody?: string;
   responseBody?: string;
+  /** For a request no API serves, sent on with --fallback: the upstream's origin (`api` is `fallback`). */
+  forwardedTo?: string;
   /** The request's headers as received. */
   requestHeaders?: Record<string, string | string[]>;
   /** The headers the mock set on its answer (content type included). */

@@ -32,6 +32,8 @@ const rows: [string, Row][] = [
   ['CLI: busy port', { via: 'cli', args: ['serve', '--port', '$BUSY'], message: /^authdouble: cannot listen on 127\.0\.0\.1:\d+: the port is already in use .*\(EADDRINUSE\)\n$/, exit: 2 }],
   ['CLI: unknown command', { via: 'cli', args: ['verfiy'], message: /unknown command 'verfiy' \(did you mean "verify"\?\)/, exit: 2 }],
   ['CLI: unknown option', { via: 'cli', args: ['serve', '--fixture', 'x'], message: /unknown option '--fixture'/, exit: 2 }],
+  ['CLI: fallback not http(s)', { via: 'cli', args: ['serve', '--fallback', 'ftp://files.example'], message: /fallback "ftp:\/\/files\.example" must be an http:\/\/ or https:\/\/ URL/, exit: 2 }],
+  ['startMock: fallback not a URL', { via: 'startMock', options: { fallback: 'localhost:8080' }, message: /fallback "localhost:8080" must be an http:\/\/ or https:\/\/ URL|fallback "localhost:8080" is not a URL/ }],
   ['startMock: missing fixtures folder', { via: 'startMock', options: { fixturesDir: '$DIR/missing' }, message: /the fixtures folder ".*missing" does not exist/ }],
   ['startMock: fixture key typo, nested', { via: 'startMock', options: { apis: ['b2core'], fixturesDir: '$DIR' }, files: { 'b2core.yaml': NESTED_TYPO }, message: /\/users\/0\/emial: is not an allowed field \(did you mean "email"\?\)/ }],
   ['startMock: fixture typo is not reported as a missing key', { via: 'startMock', options: { apis: ['b2core'], fixturesDir: '$DIR' }, files: { 'b2core.yaml': TYPO_FIXTURE }, message: /^(?![\s\S]*\/users: is required)[\s\S]*\/userz: is not an allowed field/ }],
