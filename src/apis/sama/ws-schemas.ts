@@ -19,6 +19,12 @@ const NAMES = [
   'ConnectResponse',
   'UserLoginResponse',
   'ErrorResponse',
+  'PingRequest',
+  'PingResponse',
+  'UserCreateRequest',
+  'UserCreateResponse',
+  'UserLogoutRequest',
+  'UserLogoutResponse',
 ] as const;
 
 export type WsSchemaName = (typeof NAMES)[number];
