@@ -94,7 +94,7 @@ function adminMount(
   const { sessions, engines, logger, prefixes } = deps;
   const engine = createAdminEngine({
     ...{ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger },
-    console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes },
+    console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes, https: options.https },
   });
   const handler = withEventStream(apiHandler(engine, 64 * 1024, { journal: false }), { sessions, adminToken: options.adminToken });
   return { prefix: ADMIN_PREFIX, engine, handler };

@@ -13,6 +13,8 @@ export interface ConsoleDeps {
   fixturesDir: string;
   /** API id → mount prefix (`/b2core`, or '' at the root). */
   prefixes: Map<string, string>;
+  /** Served over TLS: the specs' servers say https:// and wss://. */
+  https?: boolean;
 }
 
 /**
@@ -82,7 +84,7 @@ export function createConsoleBehaviours({ sessions, engines }: AdminDeps, deps: 
     getSpec: async (req) => {
       const { renderSpec } = await import('./specs');
       const prefixes = new Map([...deps.prefixes, ['admin', '/__admin']]);
-      const { body, contentType } = renderSpec({ specDir: deps.specDir, prefixes }, req.pathParams.file as string, req.headers.host);
+      const { body, contentType } = renderSpec({ specDir: deps.specDir, prefixes, https: deps.https }, req.pathParams.file as string, req.headers.host);
       return { status: 200, body, contentType, headers: { 'cache-control': 'no-cache' } };
     },
     getDocs: async (req) => {

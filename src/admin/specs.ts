@@ -9,6 +9,8 @@ export interface SpecSources {
   specDir: string;
   /** API id → mount prefix (`/b2core`, or '' at the root); `admin` → `/__admin`. */
   prefixes: Map<string, string>;
+  /** Served over TLS (https://, wss://). */
+  https?: boolean;
 }
 
 /** A `Host` header as a client sends it: a name or IPv4 address, or a bracketed IPv6 one, and a port. */
@@ -34,9 +36,9 @@ export function renderSpec(sources: SpecSources, file: string, host: string | un
   if (!existsSync(source)) throw new MockError('not_found', 404, `${api} has no ${asyncapi ? 'AsyncAPI document' : 'spec'}`);
   const doc = parseDocument(readFileSync(source, 'utf8'));
   if (asyncapi) {
-    doc.set('servers', doc.createNode({ authdouble: { host, pathname: prefix || '/', protocol: 'ws', description: 'this authdouble server' } }));
+    doc.set('servers', doc.createNode({ authdouble: { host, pathname: prefix || '/', protocol: sources.https ? 'wss' : 'ws', description: 'this authdouble server' } }));
   } else {
-    doc.set('servers', doc.createNode([{ url: `http://${host}${prefix}`, description: 'this authdouble server' }]));
+    doc.set('servers', doc.createNode([{ url: `${sources.https ? 'https' : 'http'}://${host}${prefix}`, description: 'this authdouble server' }]));
   }
   return format === 'json'
     ? { body: doc.toJS(), contentType: 'application/json' }

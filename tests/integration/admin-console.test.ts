@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Agent } from 'undici';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
@@ -233,6 +237,21 @@ describe('GET /__admin/specs/{file} and /__admin/docs/{api}', () => {
     await ctl().get('/specs/b2core.asyncapi.json').expect(404);
     await ctl().get('/specs/nope.yaml').expect(404);
     await ctl().get('/specs/b2core.txt').expect(400);
+  });
+
+  it('says https:// and wss:// in the servers of a server on TLS', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'authdouble-console-tls-'));
+    const tls = await startTestServer({ https: true, tlsDir: dir });
+    try {
+      const dispatcher = new Agent({ connect: { ca: tls.tls!.cert } });
+      const get = async (file: string) => (await fetch(`${tls.url}/__admin/specs/${file}`, { dispatcher } as RequestInit)).json() as Promise<any>;
+      expect((await get('b2core.json')).servers[0].url).toBe(`${tls.url}/b2core`);
+      expect((await get('sama.asyncapi.json')).servers.authdouble.protocol).toBe('wss');
+      await dispatcher.close();
+    } finally {
+      await tls.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders a reference page from files served here, not from a CDN', async () => {
