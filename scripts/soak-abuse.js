@@ -158,6 +158,7 @@ async function killAndCount(dir, signal) {
     }
   }
   again.child.kill('SIGTERM');
+  await new Promise((r) => again.child.once('exit', r));
   return { acked: acked.length, lost, window: oldestLost ? ((killedAt - oldestLost) / 1000).toFixed(1) : '0' };
 }
 
