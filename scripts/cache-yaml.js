@@ -2,9 +2,11 @@
 /**
  * Part of `npm run build`: parses the package's own YAML (specs, default fixtures, AsyncAPI) into
  * dist/yaml-cache, so that start-up reads JSON. src/engine/yaml-file.ts uses an entry only while the
- * YAML file's size and modification time match, so an edited file is parsed afresh.
+ * YAML file's content has the digest recorded (not its time: `npm pack` sets every file's time to a
+ * fixed date), so an edited file is parsed afresh.
  */
-const { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { mkdirSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');
 
@@ -25,10 +27,10 @@ for (const dir of ['openapi', 'fixtures', 'asyncapi']) {
     } catch {
       continue; // a broken file is reported at start-up, with its position, from the YAML itself
     }
-    const { size, mtimeMs } = statSync(file);
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('base64url');
     const out = path.join(root, 'dist', 'yaml-cache', dir, `${name}.json`);
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ size, mtimeMs, data }));
+    writeFileSync(out, JSON.stringify({ sha256, data }));
     count++;
   }
 }

@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { Request, Response } from 'express';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { SESSION_HEADER, send } from './engine/http-adapter';
 import { MAX_SESSION_NAME, problem } from './engine/pipeline';
@@ -19,7 +18,7 @@ const UPSTREAM_TIMEOUT_MS = 30_000;
  */
 export function fallbackHandler(upstream: URL, journal: Journal, logger: Logger, corsApplied: () => boolean) {
   const base = upstream.pathname.replace(/\/+$/, '');
-  return (req: Request, res: Response): void => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const startedAt = Date.now();
     const target = new URL(`${base}${req.url ?? '/'}`, upstream);
     const headers: IncomingHttpHeaders = {};

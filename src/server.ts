@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
 import { SESSION_HEADER } from './engine/http-adapter';
 import { guardSocket, refuseUpgrade } from './engine/ws-guard';
@@ -31,8 +31,16 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** How long close() waits for in-flight requests before it cuts the connections left. */
 const CLOSE_GRACE_MS = 10_000;
 
+export interface ServeDeps extends CreateAppDeps {
+  /**
+   * Serve through the Express app (`createApp().app`) instead of handing node's request straight
+   * to the handler: the test suites run both ways, so that the two cannot drift apart.
+   */
+  viaExpress?: boolean;
+}
+
 /** Builds the app and listens on the configured host and port (0 for a free port). */
-export async function startServer(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<RunningServer> {
+export async function startServer(partial: Partial<ServerOptions> = {}, deps: ServeDeps = {}): Promise<RunningServer> {
   await resolveHost(partial.host ?? DEFAULT_OPTIONS.host, partial.port ?? DEFAULT_OPTIONS.port);
   const mock = await createApp(partial, deps);
   // Before listening: no request may see the state before it is restored. A bad file stops here.
@@ -48,7 +56,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (closing) res.setHeader('connection', 'close');
   });
-  server.on('request', mock.app);
+  server.on('request', deps.viaExpress ? mock.app : mock.handler);
   limitSlowClients(server, mock.options);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -65,8 +73,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
   const { port } = server.address() as AddressInfo;
   const host = mock.options.host.includes(':') ? `[${mock.options.host}]` : mock.options.host;
   let closed: Promise<void> | undefined;
-  return {
-    ...mock,
+  // Onto the app itself, not a copy: a copy would read (and so build) its lazy Express app.
+  return Object.assign(mock, {
     server,
     stateFile,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
@@ -88,7 +96,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Cr
         });
         await stateFile?.close();
       })()),
-  };
+  });
 }
 
 /**
@@ -100,7 +108,10 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     .filter(([, engine]) => engine.runtime.websocket)
     .map(([id, engine]) => {
       const endpoint = engine.runtime.websocket!;
-      const wss = new WebSocketServer({ noServer: true, maxPayload: endpoint.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD });
+      // ws is loaded only when an API served has a WebSocket endpoint.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand
+      const { WebSocketServer: Wss } = require('ws') as { WebSocketServer: typeof WebSocketServer };
+      const wss = new Wss({ noServer: true, maxPayload: endpoint.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD });
       return { id, engine, endpoint, wss, url: trimSlash(`${mock.prefixes.get(id) ?? ''}${endpoint.path}`) };
     });
 

@@ -1,6 +1,6 @@
-import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import { safeEqual } from '../apis/shared/secrets';
-import { send, SESSION_HEADER } from '../engine/http-adapter';
+import { send, SESSION_HEADER, type NodeHandler } from '../engine/http-adapter';
 import { MAX_SESSION_NAME, problem } from '../engine/pipeline';
 import type { JournalEntry } from '../state/journal';
 import type { Sessions } from '../state/sessions';
@@ -19,11 +19,12 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * this handler stands in front of the control API's and makes the same checks itself: the admin
  * token, the session header. Everything else goes on to `next`.
  */
-export function withEventStream(next: RequestHandler, deps: { sessions: Sessions; adminToken?: string }): RequestHandler {
+export function withEventStream(next: NodeHandler, deps: { sessions: Sessions; adminToken?: string }): NodeHandler {
   const expected = deps.adminToken === undefined ? undefined : `Bearer ${deps.adminToken}`;
-  return (req, res, fallThrough) => {
-    if (req.method !== 'GET' || req.path !== '/events' || !String(req.headers.accept ?? '').includes('text/event-stream')) {
-      next(req, res, fallThrough);
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== '/events' || !String(req.headers.accept ?? '').includes('text/event-stream')) {
+      next(req, res);
       return;
     }
     if (expected !== undefined && !safeEqual(req.headers.authorization ?? '', expected)) {
@@ -40,7 +41,7 @@ export function withEventStream(next: RequestHandler, deps: { sessions: Sessions
   };
 }
 
-function stream(res: Parameters<RequestHandler>[1], sessions: Sessions, name: string): void {
+function stream(res: ServerResponse, sessions: Sessions, name: string): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { safeEqual } from '../apis/shared/secrets';
 import { compileSpec, type CompiledSpec } from '../engine/compile';
+import { precompiledSpec } from '../engine/precompiled';
 import { Router } from '../engine/router';
 import { ApiEngine, problem } from '../engine/pipeline';
 import type { ApiRuntime, MockRequest, MockResponse } from '../engine/types';
@@ -32,7 +33,11 @@ export function createAdminEngine(
   deps: AdminDeps & { adminToken?: string; strict: boolean; logger: Logger; console: ConsoleDeps },
 ): ApiEngine {
   const file = path.join(defaultSpecDir, 'admin.yaml');
-  const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', { responses: deps.strict, trusted: true });
+  const spec = compileSpec(readYamlFile(file, 'the control API spec').data, file, 'spec:admin', {
+    responses: deps.strict,
+    trusted: true,
+    precompiled: precompiledSpec('admin', file),
+  });
   const behaviours = { ...createAdminBehaviours(deps), ...createConsoleBehaviours(deps, deps.console) };
   const runtime: ApiRuntime = {
     behaviours,

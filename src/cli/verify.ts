@@ -18,6 +18,20 @@ interface VerifyFlags {
   otpCommand?: string;
   adminToken?: string;
   waitWindows?: number | true;
+  generated?: number;
+  seed?: number;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 100_000) throw new InvalidArgumentError('must be a whole number from 1 to 100000');
+  return n;
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number (the seed a run printed)');
+  return n;
 }
 
 /** Longest rate-limit window `--wait-windows` waits out unless told a number. */
@@ -65,6 +79,8 @@ export function addVerifyCommand(program: Command): Command {
     .option('--json <file>', 'write a JSON report (its folder is created)')
     .option('--otp-command <cmd>', 'a shell command that prints the 2FA code (AUTHDOUBLE_OTP_EMAIL names the user)')
     .addOption(new Option('--admin-token <token>', "the target's control API token, if it is an authdouble server with one").env('AUTHDOUBLE_ADMIN_TOKEN'))
+    .option('--generated <n>', "also run n negative checks generated from the spec's schemas (missing, mistyped, extra and oversized fields, malformed JSON, missing or garbled Authorization)", parseCount)
+    .option('--seed <n>', 'the seed of --generated, to re-run the same checks (each run prints its seed)', parseSeed)
     .option(
       '--wait-windows [seconds]',
       `on a target without the control API, wait out a rate-limit window left by an earlier check or run (429 with Retry-After, up to this many seconds, default ${DEFAULT_WAIT_WINDOWS_S}) instead of skipping the check`,
@@ -85,12 +101,14 @@ export function addVerifyCommand(program: Command): Command {
           timeoutMs: flags.timeout,
           otpCommand: flags.otpCommand,
           adminToken: flags.adminToken,
+          generated: flags.generated,
+          seed: flags.seed,
           waitWindowsS: flags.waitWindows === true ? DEFAULT_WAIT_WINDOWS_S : flags.waitWindows,
           onWait: ({ check, seconds, left }) =>
             process.stdout.write(`wait ${check}: a rate-limit window of ${seconds} s is open on the target; ${left} s left\n`),
-          onStart: ({ base, checks, control }) =>
+          onStart: ({ base, checks, control, generated }) =>
             process.stdout.write(
-              `verify ${flags.api} against ${base}: ${checks} checks; ${
+              `${generated ? `generated ${generated.count} checks from the spec with seed ${generated.seed} (re-run them with --seed ${generated.seed})\n` : ''}verify ${flags.api} against ${base}: ${checks} checks; ${
                 control
                   ? 'control API found: each check runs in its own state session'
                   : "no control API: checks share the target's state (destructive checks use their own accounts and run last)"

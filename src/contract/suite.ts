@@ -11,6 +11,7 @@ import { loadTargetFixture } from './fixture-file';
 import { fixtureFilesFrom } from '../fixtures/source';
 import { Credentials, stepFunctions } from '../replay/credentials';
 import { describeFetchError } from './http-client';
+import { generatedChecks, newSeed } from './generated';
 import { loadChecks, type LoadedCheck } from './load-flows';
 import { runCheck, type RunContext } from './run-check';
 
@@ -39,10 +40,14 @@ export interface VerifyOptions {
    * to this many seconds, then run the check again; without it such a check is skipped and says why.
    */
   waitWindowsS?: number;
+  /** Add this many negative checks generated from the spec's schemas (see generated.ts). */
+  generated?: number;
+  /** The seed of the generated checks (a fresh one, reported in onStart, when not given). */
+  seed?: number;
   /** Progress while a window is waited out. */
   onWait?: (info: { check: string; seconds: number; left: number }) => void;
   /** Called once the target has been probed, before the first check. */
-  onStart?: (info: { base: string; checks: number; control: boolean }) => void;
+  onStart?: (info: { base: string; checks: number; control: boolean; generated?: { count: number; seed: number } }) => void;
   /** Called as each check finishes. */
   onResult?: (result: CheckResult) => void;
 }
@@ -55,6 +60,8 @@ export interface PreparedSuite {
   context: RunContext;
   /** Whether the target answers the control API (outbox, clock, isolated sessions). */
   control: boolean;
+  /** How many checks were generated from the spec, and from which seed. */
+  generated?: { count: number; seed: number };
   runCheck(check: LoadedCheck): Promise<CheckResult>;
 }
 
@@ -70,7 +77,9 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fixtureFile = options.fixtures === undefined ? undefined : fixtureFilesFrom(options.fixtures, { apis: [options.api], api: options.api, known: apiModules.map((m) => m.id) })[options.api];
   const target = loadTargetFixture(options.api, fixtureFile);
-  const checks = runOrder(select(loadChecks(options.api, options.flows ?? []), options.api, options.only));
+  const seed = options.seed ?? newSeed();
+  const generated = options.generated ? generatedChecks(options.api, options.generated, seed) : [];
+  const checks = runOrder(select([...loadChecks(options.api, options.flows ?? []), ...generated], options.api, options.only));
   const checker = SpecChecker.load(options.api);
 
   await probe(base, timeoutMs);
@@ -94,7 +103,13 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
     onWait: options.onWait,
   };
   const index = new Map(checks.map((c, i) => [c, i]));
-  return { checks, context, control: hasControl, runCheck: (check) => runCheck(check, index.get(check) ?? 0, context) };
+  return {
+    checks,
+    context,
+    control: hasControl,
+    generated: options.generated ? { count: generated.length, seed } : undefined,
+    runCheck: (check) => runCheck(check, index.get(check) ?? 0, context),
+  };
 }
 
 /** Runs the suite, one check after another, and reports. */
@@ -102,7 +117,7 @@ export async function verify(options: VerifyOptions): Promise<RunReport> {
   const startedAt = new Date();
   const started = performance.now();
   const suite = await prepareVerify(options);
-  options.onStart?.({ base: suite.context.base, checks: suite.checks.length, control: suite.control });
+  options.onStart?.({ base: suite.context.base, checks: suite.checks.length, control: suite.control, generated: suite.generated });
   const results: CheckResult[] = [];
   for (const check of suite.checks) {
     const result = await suite.runCheck(check);

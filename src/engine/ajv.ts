@@ -1,5 +1,4 @@
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../errors';
 
@@ -15,9 +14,10 @@ export function createSpecAjv(
   specId: string,
   doc: { paths?: unknown; components?: unknown },
   extensions: string[],
-  options: { coerceTypes?: boolean; trusted?: boolean } = {},
+  options: { coerceTypes?: boolean; trusted?: boolean; source?: boolean } = {},
 ): Ajv2020 {
-  const ajv = new Ajv2020({
+  const { Ajv, addFormats } = loadAjv();
+  const ajv = new Ajv({
     allErrors: true,
     strict: true,
     strictRequired: false,
@@ -25,7 +25,7 @@ export function createSpecAjv(
     discriminator: true,
     coerceTypes: options.coerceTypes ?? false,
     // Specs are trusted, but keep validation linear in input size.
-    code: { optimize: false },
+    code: { optimize: false, source: options.source ?? false },
     // Checking every schema against the meta-schema doubles compile time; the embedded specs are
     // linted in the tests, so only specs from elsewhere (--specs) are checked.
     validateSchema: !options.trusted,
@@ -34,6 +34,18 @@ export function createSpecAjv(
   ajv.addVocabulary([...OPENAPI_ANNOTATIONS, 'components', 'paths', ...extensions]);
   ajv.addSchema({ $id: specId, paths: doc.paths ?? {}, components: doc.components ?? {} }, undefined, undefined, false);
   return ajv;
+}
+
+/**
+ * Ajv, loaded when first needed: the embedded specs and fixtures use validators compiled at build
+ * time, so a start-up from them never loads it.
+ */
+export function loadAjv(): { Ajv: typeof Ajv2020; addFormats: typeof import('ajv-formats').default } {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand */
+  const Ajv = (require('ajv/dist/2020') as { default: typeof Ajv2020 }).default;
+  const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { Ajv, addFormats };
 }
 
 /** Ajv's errors as diagnostics, with the JSON pointer of the offending value and a plain message. */

@@ -67,11 +67,23 @@ export interface CompileOptions {
   /** The spec is one of the embedded ones, linted in the tests: skip meta-schema checks. */
   trusted?: boolean;
   /**
-   * Compile each validator on its first use instead of now (default: for trusted specs). Start-up
-   * then costs no Ajv work at all; a spec from elsewhere is compiled now, so that a schema that does
-   * not compile stops start-up with its place in the file.
+   * Compile each validator on its first use instead of now (default: now, so that a schema that
+   * does not compile stops start-up, or a --watch reload, with its place in the file). The embedded
+   * specs need neither: their validators come from the build (`precompiled`).
    */
   lazy?: boolean;
+  /**
+   * Validators compiled at build time (Ajv standalone code, scripts/compile-validators.js), by
+   * validatorKey(); any it lacks is compiled here.
+   */
+  precompiled?: (key: string) => ValidateFunction | undefined;
+  /** Called with each validator's key and schema instead of compiling it (the build uses this). */
+  collect?: (key: string, schema: object, coerceTypes: boolean) => void;
+}
+
+/** The key of a validator in the build-time code: its schema, and whether it coerces types. */
+export function validatorKey(schema: object, coerceTypes: boolean): string {
+  return `${coerceTypes ? 'coerce' : 'plain'}:${JSON.stringify(schema)}`;
 }
 
 export function compileSpec(doc: unknown, file: string, specId: string, options: CompileOptions = {}): CompiledSpec {
@@ -87,7 +99,7 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
   const spec = doc as unknown as Doc;
   if (!isObject(spec.paths)) return fail('paths', 'missing or not a mapping');
 
-  const lazy = options.lazy ?? options.trusted ?? false;
+  const lazy = options.lazy ?? false;
   let extensions: string[] | undefined;
   const ajvOf = (coerceTypes: boolean) => {
     extensions ??= collectExtensionKeys(spec);
@@ -105,8 +117,16 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
       return fail(where, `schema does not compile: ${(err as Error).message}`);
     }
   };
-  const compile = (validator: () => Ajv2020, schema: object, where: string): ValidateFunction =>
-    lazy ? lazyValidator(() => compileNow(validator, schema, where)) : compileNow(validator, schema, where);
+  const compile = (validator: () => Ajv2020, schema: object, where: string): ValidateFunction => {
+    const coerceTypes = validator === coerce;
+    if (options.collect) {
+      options.collect(validatorKey(schema, coerceTypes), schema, coerceTypes);
+      return lazyValidator(() => compileNow(validator, schema, where));
+    }
+    const built = options.precompiled?.(validatorKey(schema, coerceTypes));
+    if (built) return built;
+    return lazy ? lazyValidator(() => compileNow(validator, schema, where)) : compileNow(validator, schema, where);
+  };
   const resolve = <T>(value: unknown, pointer: string): { value: T; pointer: string } => resolveRef<T>(spec, value, pointer, fail);
 
   const schemes = new Map<string, SecurityScheme>();
@@ -223,7 +243,7 @@ export function compileSpec(doc: unknown, file: string, specId: string, options:
  * A validator compiled on its first call. Callers see an ordinary ValidateFunction: call it, then
  * read `errors`.
  */
-function lazyValidator(make: () => ValidateFunction): ValidateFunction {
+export function lazyValidator(make: () => ValidateFunction): ValidateFunction {
   let compiled: ValidateFunction | undefined;
   const validate = ((data: unknown) => (compiled ??= make())(data)) as ValidateFunction;
   Object.defineProperty(validate, 'errors', { get: () => compiled?.errors, enumerable: true });

@@ -1,66 +1,80 @@
-import { type Request, type RequestHandler, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { isJsonMediaType, mediaTypeOf } from './body';
+import type { ApiEngine } from './pipeline';
 import { declaredTooLarge } from './declared-length';
 import { readBody } from './read-body';
-import type { ApiEngine } from './pipeline';
 import type { MockRequest, MockResponse } from './types';
 import { SESSION_HEADER } from '../headers';
 
 export { SESSION_HEADER } from '../headers';
 
-/** Express middleware serving one API's engine: raw body in, MockResponse out, exchange journaled. */
-export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { journal?: boolean } = {}): RequestHandler {
+/** A request handler on node's own request and response: what node:http calls, and Express can mount. */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Serves one API's engine on node's request and response, with no framework: the path and query
+ * from `req.url` (relative to the API's mount point), the body read only when the operation
+ * takes one (up to `bodyLimit`), a MockResponse out, and the exchange journaled.
+ */
+export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { journal?: boolean } = {}): NodeHandler {
   const journal = options.journal ?? true;
   return (req, res) => {
     const startedAt = Date.now();
-    const route = engine.match(req.method, req.path);
-    const finish = (mockReq: MockRequest, response: MockResponse): void => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+    const route = engine.match(method, path);
+    const mockReq = toMockRequest(req, method, path, q === -1 ? '' : url.slice(q + 1));
+    const finish = (response: MockResponse): void => {
       const payload = send(res, response);
       if (journal) engine.record(mockReq, route, response, payload, startedAt);
     };
     const run = (): void => {
-      const mockReq = toMockRequest(req);
       engine.handle(mockReq, route).then(
-        (response) => finish(mockReq, response),
+        finish,
         // handle() never rejects; this is a last line of defence that still answers.
-        () => finish(mockReq, { status: 500, body: 'internal error', contentType: 'text/plain' }),
+        () => finish({ status: 500, body: 'internal error', contentType: 'text/plain' }),
       );
     };
     // Only operations that take a body read one; others never read it (an oversized one closes the connection).
     const takesBody = route.kind === 'operation' && route.op.requestBody !== undefined;
     const oversized = declaredTooLarge(req, res, bodyLimit);
-    if (oversized && takesBody) return finish(toMockRequest(req), engine.fail(toMockRequest(req), oversized));
+    if (oversized && takesBody) {
+      finish(engine.fail(mockReq, oversized));
+      return;
+    }
     if (!takesBody) {
       run();
       return;
     }
-    readBody(req, res, bodyLimit, (err, body) => {
-      req.body = body;
-      if (err === undefined) {
-        run();
-        return;
-      }
-      const mockReq = toMockRequest(req);
-      finish(mockReq, engine.fail(mockReq, err));
+    readBody(req, res, bodyLimit, (error, body) => {
+      mockReq.body = body;
+      if (error) finish(engine.fail(mockReq, error));
+      else run();
     });
   };
 }
 
-export function toMockRequest(req: Request): MockRequest {
+const NO_QUERY: MockRequest['query'] = Object.freeze(Object.create(null) as MockRequest['query']);
+
+function toMockRequest(req: IncomingMessage, method: string, path: string, search: string): MockRequest {
   const session = req.headers[SESSION_HEADER];
   return {
-    method: req.method,
-    path: req.path,
-    query: req.query as MockRequest['query'],
+    method,
+    path,
+    // As Express 5's default ("simple") query parser: node's querystring.
+    query: search === '' ? NO_QUERY : (parseQuery(search) as MockRequest['query']),
     headers: req.headers,
-    body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    body: undefined,
     ip: req.socket.remoteAddress ?? '',
     session: typeof session === 'string' && session !== '' ? session : undefined,
   };
 }
 
 /** Writes a MockResponse (or drops the connection when it says so); returns the body sent. */
-export function send(res: Response, response: MockResponse): string | undefined {
+export function send(res: ServerResponse, response: MockResponse): string | undefined {
   if (res.headersSent) return undefined;
   if (response.drop) {
     res.socket?.destroy();

@@ -7,6 +7,7 @@ import { defaultFixturesDir, defaultSpecDir } from '../paths';
 import type { Sessions } from '../state/sessions';
 import { KeyRing } from '../apis/shared/keys';
 import { compileSpec } from './compile';
+import { precompiledSpec } from './precompiled';
 import { ApiEngine } from './pipeline';
 import type { ApiModule } from './types';
 import { readYamlFile } from './yaml-file';
@@ -32,6 +33,7 @@ export async function loadApi(
   const spec = compileSpec(readYamlFile(specFile, 'the OpenAPI spec').data, specFile, `spec:${module.id}`, {
     responses: options.strict,
     trusted: options.specDir === defaultSpecDir,
+    precompiled: options.specDir === defaultSpecDir ? precompiledSpec(module.id, specFile) : undefined,
   });
   const runtime = await pending;
 

@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { StartupError } from '../errors';
 import { packageRoot } from '../paths';
 
@@ -30,7 +31,10 @@ function parseYamlFile(file: string, what: string): YamlFile {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new StartupError(`${file}: cannot read ${what}: ${reason}`);
   }
-  const lineCounter = new LineCounter();
+  // The yaml module is loaded only when a file has to be parsed (the package's own come from the cache).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LineCounter: Lines, parseDocument } = require('yaml') as typeof import('yaml');
+  const lineCounter = new Lines();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const [first] = doc.errors;
   if (first) {
@@ -45,7 +49,7 @@ function parseYamlFile(file: string, what: string): YamlFile {
 /**
  * The package's own YAML files (specs, default fixtures) are parsed once at build time into
  * dist/yaml-cache (scripts/cache-yaml.js): parsing YAML is the slowest part of start-up. A cache entry
- * counts only while the file's size and modification time are those it was made from.
+ * counts only while the file's content has the digest it was made from.
  */
 export const yamlCacheDir = path.join(packageRoot, 'dist', 'yaml-cache');
 
@@ -58,12 +62,19 @@ function readCache(file: string): unknown {
   const cacheFile = yamlCacheFile(file);
   if (!cacheFile) return undefined;
   try {
-    const stat = statSync(file);
-    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { size: number; mtimeMs: number; data: unknown };
-    return entry.size === stat.size && entry.mtimeMs === stat.mtimeMs ? entry.data : undefined;
+    const entry = JSON.parse(readFileSync(cacheFile, 'utf8')) as { sha256?: string; data: unknown };
+    return entry.sha256 !== undefined && entry.sha256 === fileDigest(file) ? entry.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A digest of a file's content: what a build-time cache entry is checked against (not the file's
+ * time, which `npm pack` sets to a fixed date in the tarball).
+ */
+export function fileDigest(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('base64url');
 }
 
 function locate(doc: Document, lines: LineCounter, file: string, pointer: string): string {

@@ -39,7 +39,7 @@ describe('correct sign-ins succeed under any concurrency (more in flight than th
     expect(answers.filter((r) => r.status !== 200).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
   });
 
-  it('sama: 20 parallel logins on one device all get 200, and one session holds the device afterwards', async () => {
+  it('sama: 20 parallel logins on one device all get 200, and every access token stays valid (as the real server)', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => post('sama', '/login', { ...U1, device_id: 'one-device' })));
     expect(answers.filter((r) => r.status !== 200).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
     const live = await Promise.all(
@@ -51,7 +51,10 @@ describe('correct sign-ins succeed under any concurrency (more in flight than th
           .then((res) => res.status),
       ),
     );
-    // Logout needs the device's live access token: only the session that holds the device has one.
-    expect(live.filter((s) => s !== 401)).toHaveLength(1);
+    // The real SAMA server never revokes a device's older tokens on a new login (issue 12; the strict
+    // one-session-per-device rule is the fixture setting tokens.newLoginRevokesOlder), so no access
+    // token is refused (401). Logout also needs the refresh cookie, which is not sent here, so each
+    // live token gets past the access check and stops at 422 "Incorrect token.".
+    expect(live).toEqual(Array.from({ length: 20 }, () => 422));
   });
 });

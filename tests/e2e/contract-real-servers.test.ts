@@ -95,6 +95,24 @@ describe('verify --destructive gives honest verdicts on any correct server', () 
   });
 });
 
+describe('verify --generated N prints its seed, and --seed runs the same checks again', () => {
+  it('khe, 20 generated checks, twice', async () => {
+    await withServer(['--api', 'khe'], async (url) => {
+      const first = await finish(runCli(['verify', '--api', 'khe', '--target', url, '--generated', '20', '--only', 'generated']));
+      expect(first.code).toBe(0);
+      const seed = /^generated 20 checks from the spec with seed (\d+) \(re-run them with --seed \1\)$/m.exec(first.out)?.[1];
+      expect(seed).toBeDefined();
+      const again = await finish(runCli(['verify', '--api', 'khe', '--target', url, '--generated', '20', '--seed', seed!, '--only', 'generated']));
+      const ids = (out: string) => out.split('\n').filter((l) => l.startsWith('ok ')).map((l) => l.split(':')[0]);
+      expect(ids(again.out)).toHaveLength(20);
+      expect(ids(again.out)).toEqual(ids(first.out));
+      const bad = await finish(runCli(['verify', '--api', 'khe', '--target', url, '--generated', 'lots']));
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--generated <n>' argument 'lots' is invalid/);
+    });
+  });
+});
+
 describe('--admin-token', () => {
   const token = 'sesame-open-1234';
 

@@ -15,6 +15,8 @@ export interface BrokenVariant {
   caughtBy: string;
   /** The check needs --destructive. */
   destructive?: boolean;
+  /** The check is one of `verify --generated <count> --seed <seed>`. */
+  generated?: { count: number; seed: number };
   /** A new defect (with fresh state) for each run. */
   defect(): Defect;
 }
@@ -23,6 +25,17 @@ const empty = (status: number): ProxyResponse => ({ status, headers: {}, body: B
 const isJsonPost = (method: string, url: string, path: string) => method === 'POST' && url === path;
 
 export const brokenVariants: BrokenVariant[] = [
+  {
+    // No hand-written check sends malformed JSON to refresh: only the generated checks find this.
+    name: 'answers 500 to a malformed JSON body on refresh (b2core)',
+    api: 'b2core',
+    caughtBy: 'b2core.generated.16.refresh-token.malformed-json',
+    generated: { count: 17, seed: 1 },
+    defect: () => async (req, forward) => {
+      if (req.method !== 'POST' || req.url !== '/b2core/api/v2/refresh' || jsonOf(req) !== undefined) return forward();
+      return { status: 500, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"code":"internal","message":"Unexpected token"}') };
+    },
+  },
   {
     name: 'accepts a reused refresh token (b2core)',
     api: 'b2core',

@@ -22,6 +22,16 @@ export interface LoginBody {
 }
 
 /** The value of the refresh_token cookie a response sets ('' when it clears it). */
+/**
+ * The refresh token inside a refresh_token cookie value: the real server's form is URL-encoded
+ * `s:<token>.<signature>` (cookie-signature), so the token is between `s:` and the last `.`.
+ */
+export function tokenOfCookie(value: string): string {
+  const decoded = decodeURIComponent(value);
+  if (!decoded.startsWith('s:')) throw new Error(`the cookie value ${value.slice(0, 40)} is not signed`);
+  return decoded.slice(2, decoded.lastIndexOf('.'));
+}
+
 export function refreshCookieOf(res: Response): string {
   const header = setCookie(res);
   const m = /^refresh_token=([^;]*)/.exec(header);

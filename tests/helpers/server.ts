@@ -11,13 +11,23 @@ export interface TestServer extends RunningServer {
   api(id: string): request.Agent;
 }
 
+/**
+ * The entry point this run serves through: node:http straight into the handler (the default), or
+ * the Express app of createApp() with AUTHDOUBLE_TEST_ENTRY=express (`npm test` runs the integration
+ * suites both ways, so the two cannot drift apart).
+ */
+export const TEST_ENTRY: 'node' | 'express' = process.env.AUTHDOUBLE_TEST_ENTRY === 'express' ? 'express' : 'node';
+
 /** A real server on 127.0.0.1 and a free port, strict and silent, as every test wants it. */
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  const running = await startServer({ port: 0, host: '127.0.0.1', strict: true, logLevel: 'silent', ...options });
-  return {
-    ...running,
-    api: (id) => request.agent(`${running.url}${running.prefixes.get(id) ?? ''}`),
-  };
+  const running = await startServer(
+    { port: 0, host: '127.0.0.1', strict: true, logLevel: 'silent', ...options },
+    { viaExpress: TEST_ENTRY === 'express' },
+  );
+  // Onto the server itself: a copy would build its lazy Express app.
+  return Object.assign(running, {
+    api: (id: string) => request.agent(`${running.url}${running.prefixes.get(id) ?? ''}`),
+  });
 }
 
 const folders: string[] = [];

@@ -103,8 +103,8 @@ const drives: Record<string, (proxy: string) => Promise<void>> = {
     const a = await call(proxy, 'POST', '/login', { json: body });
     const cookie = a.setCookie[0]!.split(';')[0]!;
     const b = await call(proxy, 'POST', '/login', { json: { device_id: 'd1' }, headers: { cookie } });
-    // The first cookie again: spent.
-    await call(proxy, 'POST', '/login', { json: { device_id: 'd1' }, headers: { cookie } });
+    // The first cookie again, for another device: refused (for its own device it would still work).
+    await call(proxy, 'POST', '/login', { json: { device_id: 'd2' }, headers: { cookie } });
     const cookie2 = b.setCookie[0]!.split(';')[0]!;
     await call(proxy, 'POST', '/logout', { headers: { authorization: `Bearer ${b.json.access_token}`, cookie: cookie2 } });
   },

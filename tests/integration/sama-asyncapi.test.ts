@@ -18,7 +18,7 @@ describe('asyncapi/sama.yaml', () => {
     expect(doc.asyncapi).toBe('3.0.0');
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String), license: { name: 'MIT' } });
     expect(Object.values(doc.servers as object).map((s: any) => s.protocol)).toEqual(['ws', 'ws']);
-    expect(Object.keys(doc.operations as object)).toEqual(['connect', 'userLogin']);
+    expect(Object.keys(doc.operations as object)).toEqual(['ping', 'userCreate', 'userLogout', 'connect', 'userLogin']);
   });
 
   it('has every $ref pointing at something', () => {

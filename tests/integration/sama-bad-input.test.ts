@@ -101,8 +101,9 @@ describe('sama garbage credentials', () => {
     expectText(res, 'Missing authentication credentials.');
   });
 
-  it('answers 422 for a garbage refresh_token cookie and a garbage Bearer token', async () => {
-    expectText(await server.api('sama').post('/login').set('Cookie', 'refresh_token=%%%').send({ device_id: 'd' }).expect(422), 'The token has expired.');
+  it('answers 401 for a garbage (unsigned) refresh_token cookie and 422 for a garbage Bearer token', async () => {
+    expectText(await server.api('sama').post('/login').set('Cookie', 'refresh_token=%%%').send({ device_id: 'd' }).expect(401), 'Missing authentication credentials.');
+    expectText(await server.api('sama').post('/login').set('Cookie', 'refresh_token=s%3Aabc.def').send({ device_id: 'd' }).expect(401), 'Missing authentication credentials.');
     expectText(await server.api('sama').post('/login').set(...bearer('x'.repeat(5000))).send({ device_id: 'd' }).expect(422), 'The token has expired.');
   });
 

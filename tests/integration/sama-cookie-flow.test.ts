@@ -37,9 +37,8 @@ describe('sama browser-style cookie flow', () => {
     // 3. Again: the jar now holds the rotated cookie, and it works.
     const again = await browser.post('/login').send({ device_id: U1.device_id }).expect(200);
 
-    // 4. A stolen copy of the first cookie is refused.
-    const stolen = await server.api('sama').post('/login').set('Cookie', `refresh_token=${firstRefresh}`).send({ device_id: U1.device_id }).expect(422);
-    expect(stolen.text).toBe('The token has expired.');
+    // 4. The first cookie still works, as on the real server (a login never revokes older tokens).
+    await server.api('sama').post('/login').set('Cookie', `refresh_token=${firstRefresh}`).send({ device_id: U1.device_id }).expect(200);
 
     // 5. Logout with the latest access token; the jar sends the cookie, the answer clears it.
     const out = await browser.post('/logout').set(...bearer(again.body.access_token)).expect(200);
@@ -59,8 +58,8 @@ describe('sama browser-style cookie flow', () => {
     // Each jar's cookie only fits its own device.
     await phone.post('/login').send({ device_id: 'laptop' }).expect(422);
     await laptop.post('/login').send({ device_id: 'laptop' }).expect(200);
-    // The laptop's first access token was replaced by the cookie login.
-    await laptop.post('/logout').set(...bearer(l.body.access_token)).expect(401);
+    // The laptop's first access token still works after the cookie login (real server behaviour).
+    await laptop.post('/logout').set(...bearer(l.body.access_token)).expect(200);
   });
 });
 

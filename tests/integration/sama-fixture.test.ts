@@ -59,8 +59,8 @@ describe('sama fixture errors stop start-up with file, line, path and message', 
     const server = await startTestServer({ apis: ['sama'], fixturesDir: dir });
     try {
       const res = await server.api('sama').post('/login').send({ organization_id: '0123456789abcdef01234567', login: 'a', password: 'b', device_id: 'd' }).expect(200);
-      expect(res.body.user).toEqual({ _id: '0123456789abcdef01234568', login: 'a', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' });
-      expect(String(res.headers['set-cookie'])).toMatch(/Max-Age=2592000; HttpOnly; SameSite=Lax$/);
+      expect(res.body.user).toEqual({ _id: '0123456789abcdef01234568', native_id: '0123456789abcdef01234568', login: 'a', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' });
+      expect(String(res.headers['set-cookie'])).toMatch(/Max-Age=1209600; HttpOnly; SameSite=Lax$/);
     } finally {
       await server.close();
     }

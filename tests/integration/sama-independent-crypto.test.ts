@@ -1,6 +1,6 @@
 import nacl from 'tweetnacl';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { bearer, login, openSocket, U1, wsUrl } from '../helpers/sama';
+import { bearer, login, openSocket, tokenOfCookie, U1, wsUrl } from '../helpers/sama';
 
 /**
  * The server's tokens checked with an Ed25519 implementation of its own (tweetnacl), not jose nor
@@ -31,7 +31,7 @@ describe('sama tokens under an independent Ed25519 implementation', () => {
   it('verifies the access token and refresh token signatures with tweetnacl', async () => {
     const { body, refresh } = await login(server);
     const key = await serverPublicKey();
-    for (const token of [body.access_token, refresh]) {
+    for (const token of [body.access_token, tokenOfCookie(refresh)]) {
       const [h, p, s] = token.split('.') as [string, string, string];
       expect(JSON.parse(Buffer.from(h, 'base64url').toString())).toMatchObject({ alg: 'EdDSA', typ: 'JWT' });
       expect(nacl.sign.detached.verify(Buffer.from(`${h}.${p}`), fromB64url(s), key)).toBe(true);

@@ -1,6 +1,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
-import { bearer, cookie, login, refreshCookieOf, setCookie, U1, U1_ID, USER1 } from '../helpers/sama';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixturesFolder, startTestServer, type TestServer } from '../helpers/server';
+import { bearer, cookie, login, refreshCookieOf, setCookie, tokenOfCookie, U1, U1_ID, USER1 } from '../helpers/sama';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -17,8 +19,9 @@ describe('sama POST /login with login and password', () => {
     const before = Date.now();
     const res = await server.api('sama').post('/login').send(U1).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.user).toHaveProperty('native_id', res.body.user._id);
     expect(res.body).toEqual({
-      user: { _id: U1_ID, login: 'login_u1', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' },
+      user: { _id: U1_ID, native_id: U1_ID, login: 'login_u1', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' },
       access_token: expect.any(String),
       expired_at: expect.any(Number),
     });
@@ -28,9 +31,10 @@ describe('sama POST /login with login and password', () => {
     expect(res.body.expired_at).toBeLessThanOrEqual(Date.now() + threeHours);
   });
 
-  it('sets an HttpOnly SameSite=Lax refresh cookie, not Secure by default, for 30 days', async () => {
+  it('sets an HttpOnly SameSite=Lax refresh cookie, not Secure by default, for 14 days (the real server example .env)', async () => {
     const res = await server.api('sama').post('/login').send(U1).expect(200);
-    expect(setCookie(res)).toMatch(/^refresh_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=2592000; HttpOnly; SameSite=Lax$/);
+    // Signed (s:<token>.<HMAC>) and URL-encoded, as the real server's cookie-tools.js serializeCookie.
+    expect(setCookie(res)).toMatch(/^refresh_token=s%3A[\w-]+\.[\w-]+\.[\w-]+\.[\w%]+; Max-Age=1209600; HttpOnly; SameSite=Lax$/);
     expect(setCookie(res)).not.toMatch(/Secure/);
   });
 
@@ -41,9 +45,9 @@ describe('sama POST /login with login and password', () => {
     const access = await jwtVerify(res.body.access_token, jwks);
     expect(access.payload).toMatchObject({ _id: U1_ID, login: 'login_u1', organization_id: U1.organization_id, device_id: 'device_u1', type: 'access' });
     expect(access.payload.exp! * 1000).toBe(res.body.expired_at);
-    const refresh = await jwtVerify(refreshCookieOf(res), jwks);
+    const refresh = await jwtVerify(tokenOfCookie(refreshCookieOf(res)), jwks);
     expect(refresh.payload).toMatchObject({ _id: U1_ID, type: 'refresh', device_id: 'device_u1' });
-    expect(refresh.payload.exp! - refresh.payload.iat!).toBe(2592000);
+    expect(refresh.payload.exp! - refresh.payload.iat!).toBe(1209600);
   });
 
   it('accepts the login in any case and a numeric device_id', async () => {
@@ -91,17 +95,18 @@ describe('sama POST /login without device_id', () => {
 });
 
 describe('sama POST /login with an access token', () => {
-  it('logs in again and ends the previous session of the device', async () => {
+  // The real server's token store never finds the device's older token on a new login
+  // (sama-server app/providers/repositories/user_token/index.js updateToken/findTokenByUserId), so
+  // older tokens stay valid: two tabs do not log each other out.
+  it('logs in again and leaves the older tokens of the device valid, as the real server', async () => {
     const first = await login(server);
     const res = await server.api('sama').post('/login').set(...bearer(first.body.access_token)).send({ device_id: 'device_u1' }).expect(200);
     expect(res.body.user._id).toBe(U1_ID);
     expect(res.body.access_token).not.toBe(first.body.access_token);
     // A new refresh cookie on every login, including this one.
     expect(refreshCookieOf(res)).not.toBe(first.refresh);
-    // The old access token and refresh token are gone.
-    const again = await server.api('sama').post('/login').set(...bearer(first.body.access_token)).send({ device_id: 'device_u1' }).expect(422);
-    expect(again.text).toBe('The token has expired.');
-    await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(422);
+    await server.api('sama').post('/login').set(...bearer(first.body.access_token)).send({ device_id: 'device_u1' }).expect(200);
+    await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(200);
   });
 
   it('refuses a token of another device with 422', async () => {
@@ -139,11 +144,10 @@ describe('sama POST /login with the refresh cookie', () => {
     expect(refreshCookieOf(res)).not.toBe(first.refresh);
   });
 
-  it('refuses a reused refresh cookie with 422', async () => {
+  it('takes a refresh cookie again after it was used, as the real server (it is not single-use)', async () => {
     const first = await login(server);
     await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(200);
-    const res = await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(422);
-    expect(res.text).toBe('The token has expired.');
+    await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(200);
   });
 
   it('refuses a refresh cookie of another device, and keeps it usable on its own', async () => {
@@ -158,9 +162,13 @@ describe('sama POST /login with the refresh cookie', () => {
     await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(422);
   });
 
-  it('does not take an access token as the cookie', async () => {
-    const { body } = await login(server);
-    await server.api('sama').post('/login').set(...cookie(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
+  it('does not take an access token as the cookie (unsigned: no cookie at all, as cookie-parser signedCookies)', async () => {
+    const { body, refresh } = await login(server);
+    const res = await server.api('sama').post('/login').set(...cookie(body.access_token)).send({ device_id: 'device_u1' }).expect(401);
+    expect(res.text).toBe('Missing authentication credentials.');
+    // The bare token of a good cookie, unsigned, is no cookie either; a tampered signature neither.
+    await server.api('sama').post('/login').set(...cookie(tokenOfCookie(refresh))).send({ device_id: 'device_u1' }).expect(401);
+    await server.api('sama').post('/login').set(...cookie(`${refresh.slice(0, -3)}AAA`)).send({ device_id: 'device_u1' }).expect(401);
   });
 });
 
@@ -278,5 +286,23 @@ describe('sama state sessions', () => {
     await server.api('sama').post('/login').set('x-authdouble-session', 'other').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
     server.sessions.get().reset();
     await server.api('sama').post('/login').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
+  });
+});
+
+describe('sama with tokens.newLoginRevokesOlder: true (the stricter fixture setting)', () => {
+  let strict: TestServer;
+  beforeAll(async () => {
+    const yaml = readFileSync(path.join(__dirname, '../../fixtures/sama.yaml'), 'utf8').replace('newLoginRevokesOlder: false', 'newLoginRevokesOlder: true');
+    strict = await startTestServer({ apis: ['sama'], fixturesDir: fixturesFolder('sama', yaml).dir });
+  });
+  afterAll(() => strict.close());
+
+  it('ends the previous session of the device on a new login, and uses a refresh cookie up', async () => {
+    const first = await login(strict);
+    const res = await strict.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(200);
+    expect(res.body.access_token).not.toBe(first.body.access_token);
+    const again = await strict.api('sama').post('/login').set(...bearer(first.body.access_token)).send({ device_id: 'device_u1' }).expect(422);
+    expect(again.text).toBe('The token has expired.');
+    await strict.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(422);
   });
 });

@@ -124,7 +124,7 @@ describe('sama WebSocket user_login (deprecated)', () => {
     expect(answer).toEqual({
       response: {
         id: 'RequestId',
-        user: { _id: USER1_ID, login: 'user_1', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' },
+        user: { _id: USER1_ID, native_id: USER1_ID, login: 'user_1', created_at: '2022-10-13T13:11:04.447Z', updated_at: '2022-10-13T13:11:04.447Z' },
         token: expect.any(String),
       },
     });
@@ -134,16 +134,16 @@ describe('sama WebSocket user_login (deprecated)', () => {
     await server.api('sama').post('/login').set(...bearer(answer.response.token)).send({ device_id: 'xxx-yyy-zzz' }).expect(200);
   });
 
-  it('logs in later with the token alone, replacing it with a new one', async () => {
+  it('logs in later with the token alone, with a new one, leaving the first valid', async () => {
     const socket = await open();
     const first = await socket.request({ request: { user_login: USER1, id: 1 } });
     const second = await socket.request({ request: { user_login: { token: first.response.token }, id: 2 } });
     expect(second.response).toMatchObject({ id: 2, user: { _id: USER1_ID, login: 'user_1' }, token: expect.any(String) });
     expect(second.response.token).not.toBe(first.response.token);
     conforms('UserLoginResponse', second);
-    // One access token per device: the first one no longer works.
+    // As the real server, the first token keeps working (its token store never replaces it).
     const reused = await socket.request({ request: { user_login: { token: first.response.token }, id: 3 } });
-    expect(reused).toEqual({ response: { id: 3, error: { status: 422, message: 'The token has expired.' } } });
+    expect(reused.response).toMatchObject({ id: 3, token: expect.any(String) });
   });
 
   it('accepts the token form with the device_id of the token, and refuses another one', async () => {
@@ -299,5 +299,91 @@ describe('sama WebSocket at the root', () => {
     const socket = await openSocket(`${other.url.replace(/^http/, 'ws')}/sama`);
     await other.close();
     expect((await socket.closed).code).toBe(1006);
+  });
+});
+
+// The requests the official web SDK sends (sama-client packages/sdk/src/api/api.ts sendRequest:
+// `{request: {[action]: data, id}}`), answered as sama-server's controllers do.
+describe('sama WebSocket ping, user_create and user_logout (sama-server, used by the official SDK)', () => {
+  it('answers ping without auth, with an empty pong', async () => {
+    const socket = await open();
+    const answer = await socket.request({ request: { ping: {}, id: 'ping_1' } });
+    expect(JSON.stringify(answer)).toBe('{"response":{"id":"ping_1","pong":{}}}');
+    conforms('PingResponse', answer);
+  });
+
+  it('creates a user (no auth) who can then log in over HTTP, with visibleParams()', async () => {
+    const socket = await open();
+    const created = await socket.request({
+      request: { user_create: { organization_id: U1.organization_id, login: 'new_user', email: 'new@example.com', password: 'new_password' }, id: 'c1' },
+    });
+    conforms('UserCreateResponse', created);
+    const user = created.response.user;
+    expect(Object.keys(created.response)).toEqual(['id', 'user']);
+    expect(user).toEqual({
+      _id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      native_id: user._id,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      login: 'new_user',
+      email: 'new@example.com',
+    });
+    expect(user).not.toHaveProperty('password');
+    const res = await server
+      .api('sama')
+      .post('/login')
+      .send({ organization_id: U1.organization_id, login: 'new_user', password: 'new_password', device_id: 'd' })
+      .expect(200);
+    expect(res.body.user._id).toBe(user._id);
+    // The same login again, in any case: the real server's 422.
+    const again = await socket.request({
+      request: { user_create: { organization_id: U1.organization_id, login: 'NEW_USER', email: 'other@example.com', password: 'xyz' }, id: 'c2' },
+    });
+    expect(again).toEqual({ response: { id: 'c2', error: { status: 422, message: 'The provided data is already associated with an existing user account.' } } });
+    // Forgotten on reset, with the rest of the session's state.
+    server.sessions.get().reset();
+    await server.api('sama').post('/login').send({ organization_id: U1.organization_id, login: 'new_user', password: 'new_password', device_id: 'd' }).expect(401);
+  });
+
+  it.each<[string, Record<string, unknown>, unknown]>([
+    ['an unknown organization', { organization_id: '680a2fae96cc69d78861f1ff', login: 'abc', email: 'e', password: 'abc' }, { status: 404, message: 'Organization not found' }],
+    ['a login of 2 characters', { organization_id: '680a2fae96cc69d78861f101', login: 'ab', email: 'e', password: 'abc' }, { status: 422, message: 'The login provided is incorrect.' }],
+    ['a password of 41 characters', { organization_id: '680a2fae96cc69d78861f101', login: 'abc', email: 'e', password: 'p'.repeat(41) }, { status: 422, message: 'The password entered is incorrect.' }],
+    // Joi's own errors have no cause, so the real server answers the bare message (a string).
+    ['no e-mail', { organization_id: '680a2fae96cc69d78861f101', login: 'abc', password: 'abc' }, '"email" is required'],
+    ['no organization', { login: 'abc', email: 'e', password: 'abc' }, '"organization_id" is required'],
+    ['an unknown field', { organization_id: '680a2fae96cc69d78861f101', login: 'abc', email: 'e', password: 'abc', role: 'admin' }, '"role" is not allowed'],
+  ])('refuses user_create with %s, with the real error shape, id first', async (_name, params, error) => {
+    const socket = await open();
+    const answer = await socket.request({ request: { user_create: params, id: 'x' } });
+    expect(JSON.stringify(answer)).toBe(JSON.stringify({ response: { id: 'x', error } }));
+    conforms('ErrorResponse', answer);
+  });
+
+  it('logs the device out with user_logout: success, then its tokens are dead and the socket unbound', async () => {
+    const { body, refresh } = await login(server);
+    const socket = await open();
+    await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 1 } });
+    const answer = await socket.request({ request: { user_logout: {}, id: 2 } });
+    expect(answer).toEqual({ response: { id: 2, success: true } });
+    conforms('UserLogoutResponse', answer);
+    expect(bindings()).toEqual([]);
+    await server.api('sama').post('/login').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
+    await server.api('sama').post('/login').set('Cookie', `refresh_token=${refresh}`).send({ device_id: 'device_u1' }).expect(422);
+    // Now unbound: the auth guard answers 401 Unauthorized.
+    const after = await socket.request({ request: { user_logout: {}, id: 3 } });
+    expect(after).toEqual({ response: { id: 3, error: { status: 401, message: 'Unauthorized.' } } });
+  });
+
+  it('refuses user_logout on a socket that never connected', async () => {
+    const socket = await open();
+    expect(await socket.request({ request: { user_logout: {}, id: 'l' } })).toEqual({ response: { id: 'l', error: { status: 401, message: 'Unauthorized.' } } });
+  });
+});
+
+describe('sama GET /health', () => {
+  it('answers {status: "ok", hostname}, as the real server', async () => {
+    const res = await server.api('sama').get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok', hostname: expect.any(String) });
   });
 });

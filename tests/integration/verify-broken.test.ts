@@ -7,10 +7,16 @@ import { startTestServer, type TestServer } from '../helpers/server';
 jest.setTimeout(60_000);
 
 /** Runs the whole suite of `api` (destructive checks when asked) through a proxy in front of `server`. */
-async function verifyThrough(server: TestServer, api: string, defect: Parameters<typeof startBrokenProxy>[1], destructive = false): Promise<RunReport> {
+async function verifyThrough(
+  server: TestServer,
+  api: string,
+  defect: Parameters<typeof startBrokenProxy>[1],
+  destructive = false,
+  generated?: { count: number; seed: number },
+): Promise<RunReport> {
   const proxy = await startBrokenProxy(server.url, defect);
   try {
-    return await verify({ api, target: `${proxy.url}/${api}`, destructive, timeoutMs: 5000 });
+    return await verify({ api, target: `${proxy.url}/${api}`, destructive, timeoutMs: 5000, generated: generated?.count, seed: generated?.seed });
   } finally {
     await proxy.close();
   }
@@ -34,7 +40,7 @@ describe('verify against deliberately broken implementations (a defect in a prox
   });
 
   it.each(brokenVariants.map((v) => [v.name, v] as const))('fails on a server that %s, naming the check', async (_name, variant) => {
-    const report = await verifyThrough(server, variant.api, variant.defect(), variant.destructive);
+    const report = await verifyThrough(server, variant.api, variant.defect(), variant.destructive, variant.generated);
     const caught = report.results.find((r) => r.id === variant.caughtBy);
     expect(caught).toMatchObject({ status: 'failed' });
     expect(caught!.reason).toEqual(expect.any(String));

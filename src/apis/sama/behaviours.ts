@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import type { Behaviour, Credential, OperationRequest } from '../../engine/types';
 import type { SamaFixture } from './fixture';
-import { clearedRefreshCookie, refreshCookie } from './cookie';
+import { clearedRefreshCookie, refreshCookie, unsignCookieValue } from './cookie';
 import { samaError } from './messages';
 import { SamaSessions, type Authenticated } from './sessions';
 
@@ -12,8 +13,13 @@ export interface LoginBody {
 }
 
 /** The HTTP behaviours of SAMA, by operationId. */
-export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): Record<string, Behaviour> {
+export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions, cookieSecret: string): Record<string, Behaviour> {
   const { secure } = fixture.cookie;
+  /** The refresh token of a signed refresh_token cookie; an unsigned or tampered one is no cookie. */
+  const refreshCookieToken = (req: OperationRequest): string | undefined => {
+    const raw = credential(req, 'refreshTokenCookie');
+    return raw === undefined ? undefined : unsignCookieValue(raw, cookieSecret);
+  };
 
   /**
    * `POST /login`. As the real server: `device_id` first; then login and password when both are
@@ -27,9 +33,9 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): 
 
     let who: Authenticated;
     const bearer = credential(req, 'bearerAuth');
-    const cookie = credential(req, 'refreshTokenCookie');
+    const cookie = refreshCookieToken(req);
     if (body.login && body.password) {
-      who = { user: sessions.checkPassword(body.organization_id, body.login, body.password), deviceId };
+      who = { user: sessions.checkPassword(ctx, body.organization_id, body.login, body.password), deviceId };
     } else if (bearer) {
       who = sessions.checkAccess(ctx, bearer, deviceId);
     } else if (cookie) {
@@ -41,18 +47,25 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions): 
     const { access, refresh } = await sessions.startSession(ctx, who.user, deviceId);
     return {
       status: 200,
-      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, secure) },
+      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, secure, cookieSecret) },
       body: { user: SamaSessions.visible(who.user), access_token: access.token, expired_at: access.expiresAt },
     };
   };
 
   /** `POST /logout`: ends the device's session (access token + refresh cookie) and clears the cookie. */
   const logout: Behaviour = (req, ctx) => {
-    sessions.logout(ctx, credential(req, 'bearerAuth') ?? '', credential(req, 'refreshTokenCookie'));
+    sessions.logout(ctx, credential(req, 'bearerAuth') ?? '', refreshCookieToken(req));
     return { status: 200, headers: { 'set-cookie': clearedRefreshCookie(secure) }, body: { success: true } };
   };
 
-  return { login, logout };
+  /**
+   * `GET /health` (sama-server `app/networking/protocol_processors/http.js` `healthCheckHandler`):
+   * `{status: "ok", hostname}`. The real hostname is `process.env.HOSTNAME`; authdouble sends the
+   * machine's.
+   */
+  const health: Behaviour = () => ({ status: 200, body: { status: 'ok', hostname: hostname() } });
+
+  return { login, logout, health };
 }
 
 /** The token or cookie value a security scheme found, if any. */

@@ -1,9 +1,43 @@
-/** The `refresh_token` cookie, as the real server sets it (minus its signature: see the spec). */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** The `refresh_token` cookie, as the real server sets it. */
 export const REFRESH_COOKIE = 'refresh_token';
 
-/** `refresh_token=<jwt>; Max-Age=<s>; HttpOnly; SameSite=Lax` (+ `Secure` when configured). */
-export function refreshCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return [`${REFRESH_COOKIE}=${token}`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', ...(secure ? ['Secure'] : []), 'SameSite=Lax'].join('; ');
+/**
+ * The real server signs the cookie value (sama-server `APIs/JSON/utils/cookie-tools.js`
+ * `serializeCookie`: `s:` + cookie-signature's `sign(value, secret)`, i.e. the value, `.`, and the
+ * base64 HMAC-SHA256 of the value without `=` padding), then the `cookie` package URL-encodes it.
+ * It reads the cookie back from cookie-parser's `signedCookies` only, so an unsigned or tampered
+ * value counts as no cookie at all.
+ */
+export function signCookieValue(value: string, secret: string): string {
+  return `s:${value}.${createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The token inside a signed cookie value (already URL-decoded), or undefined when it does not verify. */
+export function unsignCookieValue(raw: string, secret: string): string | undefined {
+  if (!raw.startsWith('s:')) return undefined;
+  const signed = raw.slice(2);
+  const dot = signed.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const value = signed.slice(0, dot);
+  const expected = Buffer.from(signCookieValue(value, secret));
+  const given = Buffer.from(raw);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? value : undefined;
+}
+
+/**
+ * `refresh_token=<URL-encoded signed token>; Max-Age=<s>; HttpOnly; SameSite=Lax` (+ `Secure` when
+ * configured).
+ */
+export function refreshCookie(token: string, maxAgeSeconds: number, secure: boolean, secret: string): string {
+  return [
+    `${REFRESH_COOKIE}=${encodeURIComponent(signCookieValue(token, secret))}`,
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    ...(secure ? ['Secure'] : []),
+    'SameSite=Lax',
+  ].join('; ');
 }
 
 /**

@@ -12,10 +12,14 @@ export interface SamaUser {
   password: string;
   created_at: string;
   updated_at: string;
+  email?: string;
+  phone?: string;
+  first_name?: string;
+  last_name?: string;
 }
 
 export interface SamaFixture {
-  tokens: { accessTokenSeconds: number; refreshTokenSeconds: number };
+  tokens: { accessTokenSeconds: number; refreshTokenSeconds: number; newLoginRevokesOlder: boolean };
   cookie: { secure: boolean };
   websocket: { maxMessageBytes: number };
   organizations: SamaOrganization[];
@@ -34,7 +38,16 @@ export const fixtureSchema = {
   properties: {
     tokens: settingsSchema({
       accessTokenSeconds: secondsSchema(10800, 'Access token lifetime (3 hours, JWT_ACCESS_TOKEN_EXPIRES_IN of the real server)'),
-      refreshTokenSeconds: secondsSchema(2592000, 'Refresh token and cookie lifetime (30 days)'),
+      refreshTokenSeconds: secondsSchema(
+        1209600,
+        "Refresh token and cookie lifetime: 14 days, JWT_REFRESH_TOKEN_EXPIRES_IN of the real server's .env.example",
+      ),
+      newLoginRevokesOlder: {
+        type: 'boolean',
+        default: false,
+        description:
+          "Whether a new login on a device revokes the device's older tokens. The real server never does (its token lookup never matches), so false by default; true is the stricter behaviour",
+      },
     }),
     cookie: settingsSchema({
       secure: {
@@ -76,6 +89,10 @@ export const fixtureSchema = {
           password: { type: 'string', minLength: 1 },
           created_at: timestamp,
           updated_at: timestamp,
+          email: { type: 'string', minLength: 1 },
+          phone: { type: 'string', minLength: 3, maxLength: 15 },
+          first_name: { type: 'string', minLength: 1, maxLength: 20 },
+          last_name: { type: 'string', minLength: 1, maxLength: 20 },
         },
       },
     },

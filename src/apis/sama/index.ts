@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ApiModule, MockResponse } from '../../engine/types';
 import { EngineCodes, type MockError } from '../../errors';
 import { createJwtSigner } from '../shared/jwt';
@@ -18,7 +19,8 @@ export const sama: ApiModule<SamaFixture> = {
     const signer = createJwtSigner(keys, 'EdDSA', 'sama');
     const sessions = new SamaSessions(fixture, signer);
     return {
-      behaviours: createBehaviours(fixture, sessions),
+      // The secret the refresh cookie is signed with: new at every start, as nothing outside needs it.
+      behaviours: createBehaviours(fixture, sessions, randomBytes(32).toString('base64')),
       formatError,
       publicJwks: async () => [await signer.publicJwk()],
       websocket: createWebSocketEndpoint(sessions, loadWsValidators(), fixture.websocket.maxMessageBytes),

@@ -11,6 +11,11 @@ export const SamaErrors = {
   deviceIdMissed: { code: 'device_id_missed', status: 422, message: "'device_id' is required." },
   tokenExpired: { code: 'token_expired', status: 422, message: 'The token has expired.' },
   incorrectToken: { code: 'incorrect_token', status: 422, message: 'Incorrect token.' },
+  unauthorized: { code: 'unauthorized', status: 401, message: 'Unauthorized.' },
+  orgNotFound: { code: 'org_not_found', status: 404, message: 'Organization not found' },
+  userAlreadyExists: { code: 'user_already_exists', status: 422, message: 'The provided data is already associated with an existing user account.' },
+  incorrectLogin: { code: 'incorrect_login', status: 422, message: 'The login provided is incorrect.' },
+  incorrectPassword: { code: 'incorrect_password', status: 422, message: 'The password entered is incorrect.' },
 } as const;
 
 export type SamaErrorKind = keyof typeof SamaErrors;

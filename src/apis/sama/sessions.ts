@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../engine/types';
 import type { JwtSigner } from '../shared/jwt';
 import { safeEqual } from '../shared/secrets';
@@ -59,9 +60,53 @@ export class SamaSessions {
     this.byId = new Map(fixture.users.map((u) => [u._id, u]));
   }
 
+  /** A user by `_id`: the fixture's, or one created over the socket in this state session. */
+  userById(ctx: RequestContext, id: string): SamaUser | undefined {
+    return this.byId.get(id) ?? ctx.store.get<SamaUser>(`user:${id}`);
+  }
+
+  private userByLogin(ctx: RequestContext, organizationId: string, login: string): SamaUser | undefined {
+    const key = loginKey(organizationId, login);
+    const created = ctx.store.get<string>(`login:${key}`);
+    return this.byLogin.get(key) ?? (created === undefined ? undefined : ctx.store.get<SamaUser>(`user:${created}`));
+  }
+
+  /**
+   * `user_create`: a new user in an existing organization, or the real server's errors (sama-server
+   * `app/providers/operations/user/create/index.js`): 404 `Organization not found`, 422 when the
+   * login, e-mail or phone is already registered in the organization. Lives in the state session.
+   */
+  createUser(
+    ctx: RequestContext,
+    params: { organization_id: string; login: string; password: string; email: string; phone?: string },
+  ): SamaUser {
+    if (!this.fixture.organizations.some((o) => o._id === params.organization_id)) throw samaError('orgNotFound');
+    const taken = (u: SamaUser) =>
+      u.organization_id === params.organization_id &&
+      (u.login.toLowerCase() === params.login.toLowerCase() || u.email === params.email || (params.phone !== undefined && u.phone === params.phone));
+    const created = ctx.store.entries<SamaUser>('user:').map(([, u]) => u);
+    if (this.fixture.users.some(taken) || created.some(taken)) throw samaError('userAlreadyExists');
+    const now = new Date(ctx.clock.now()).toISOString();
+    const seconds = Buffer.alloc(4);
+    seconds.writeUInt32BE(Math.floor(ctx.clock.now() / 1000) >>> 0);
+    const user: SamaUser = {
+      _id: Buffer.concat([seconds, randomBytes(8)]).toString('hex'),
+      organization_id: params.organization_id,
+      login: params.login,
+      password: params.password,
+      email: params.email,
+      ...(params.phone === undefined ? {} : { phone: params.phone }),
+      created_at: now,
+      updated_at: now,
+    };
+    ctx.store.set(`user:${user._id}`, user);
+    ctx.store.set(`login:${loginKey(user.organization_id, user.login)}`, user._id);
+    return user;
+  }
+
   /** The user with this login in this organization and this password, or 401. */
-  checkPassword(organizationId: string | undefined, login: string, password: string): SamaUser {
-    const user = organizationId === undefined ? undefined : this.byLogin.get(loginKey(organizationId, login));
+  checkPassword(ctx: RequestContext, organizationId: string | undefined, login: string, password: string): SamaUser {
+    const user = organizationId === undefined ? undefined : this.userByLogin(ctx, organizationId, login);
     // Compare even for unknown users, so timing does not tell which logins exist.
     const ok = safeEqual(user?.password ?? '\u0000', password);
     if (!user || !ok) throw samaError('incorrectLoginOrPassword');
@@ -74,32 +119,45 @@ export class SamaSessions {
     if (!checked.ok) throw samaError('tokenExpired');
     const data = checked.record.data!;
     if (deviceId !== undefined && data.deviceId !== deviceId) throw samaError('tokenExpired');
-    return { user: this.byId.get(checked.record.subject)!, deviceId: data.deviceId };
+    return { user: this.userById(ctx, checked.record.subject)!, deviceId: data.deviceId };
   }
 
-  /** Uses up a live refresh token of `deviceId`, or 422 "The token has expired.". */
+  /**
+   * A live refresh token of `deviceId`, or 422 "The token has expired.". With the fixture setting
+   * `tokens.newLoginRevokesOlder` it is used up; by default it stays valid, as on the real server.
+   */
   consumeRefresh(ctx: RequestContext, token: string, deviceId: string): Authenticated {
     const book = this.book(ctx);
     const checked = book.check(token, REFRESH);
     if (!checked.ok || checked.record.data!.deviceId !== deviceId) throw samaError('tokenExpired');
-    book.consume(token, REFRESH);
-    return { user: this.byId.get(checked.record.subject)!, deviceId };
+    if (this.fixture.tokens.newLoginRevokesOlder) book.consume(token, REFRESH);
+    return { user: this.userById(ctx, checked.record.subject)!, deviceId };
   }
 
   /**
-   * HTTP login: a new session on the device, with a new access and refresh token. Whatever session
-   * the device had ends, and with it its tokens.
+   * HTTP login: a new access and refresh token for the device. By default, as the real server
+   * (sama-server `app/providers/repositories/user_token/index.js`: `updateToken` looks the device's
+   * token up with the token *type* as the token value, so it never finds one and always adds a new
+   * record), the device's older tokens stay valid: two tabs do not log each other out. With the
+   * fixture setting `tokens.newLoginRevokesOlder`, the device's previous session ends first.
    */
   async startSession(ctx: RequestContext, user: SamaUser, deviceId: string): Promise<{ access: IssuedToken; refresh: IssuedToken }> {
     const book = this.book(ctx);
     const key = deviceKey(user._id, deviceId);
-    // The device's session until now ends here, unless another login on the device is still
-    // being issued: that one ends once this one is issued (whichever finishes last holds the device).
-    const previous = ctx.store.get<DeviceRecord>(key)?.family;
-    if (previous !== undefined && !book.issuing(previous)) book.endFamily(previous);
+    const record = ctx.store.get<DeviceRecord>(key);
     const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
-    const family = book.startFamily(user._id, ttl);
-    ctx.store.set<DeviceRecord>(key, { family }, ttl);
+    const strict = this.fixture.tokens.newLoginRevokesOlder;
+    // Strict: the device's session until now ends here, unless another login on the device is still
+    // being issued: that one ends once this one is issued (whichever finishes last holds the device).
+    const previous = strict ? record?.family : undefined;
+    if (previous !== undefined && !book.issuing(previous)) book.endFamily(previous);
+    let family: string;
+    if (!strict && record && book.familyAlive(record.family)) {
+      family = record.family;
+    } else {
+      family = book.startFamily(user._id, ttl);
+    }
+    ctx.store.set<DeviceRecord>(key, { ...record, family }, ttl);
 
     const issuedAt = wholeSeconds(ctx.clock.now());
     const { accessTokenSeconds, refreshTokenSeconds } = this.fixture.tokens;
@@ -112,9 +170,11 @@ export class SamaSessions {
     const data: TokenData = { deviceId, organizationId: user.organization_id };
     const accessRecord = book.issue(access, { kind: ACCESS, family, subject: user._id, issuedAt, expiresAt: issuedAt + accessTokenSeconds * 1000, data });
     const refreshRecord = book.issue(refresh, { kind: REFRESH, family, subject: user._id, issuedAt, expiresAt: issuedAt + refreshTokenSeconds * 1000, data });
-    // Of logins in parallel on one device, each succeeds and the last to finish holds the device.
-    for (const other of [previous, ctx.store.get<DeviceRecord>(key)?.family]) {
-      if (other !== undefined && other !== family && !book.issuing(other)) book.endFamily(other);
+    // Strict: of logins in parallel on one device, each succeeds and the last to finish holds the device.
+    if (strict) {
+      for (const other of [previous, ctx.store.get<DeviceRecord>(key)?.family]) {
+        if (other !== undefined && other !== family && !book.issuing(other)) book.endFamily(other);
+      }
     }
     this.setCurrentAccess(ctx, key, family, access);
     return { access: { token: access, expiresAt: accessRecord.expiresAt }, refresh: { token: refresh, expiresAt: refreshRecord.expiresAt } };
@@ -169,15 +229,42 @@ export class SamaSessions {
     }
   }
 
-  /** The public fields of a user, as the real server's `visibleParams()` (the seed's four). */
-  static visible(user: SamaUser): { _id: string; login: string; created_at: string; updated_at: string } {
-    return { _id: user._id, login: user.login, created_at: user.created_at, updated_at: user.updated_at };
+  /**
+   * The public fields of a user, as the real server's `visibleParams()` (sama-server
+   * `app/models/user.js` `visibleFields`, `app/models/base.js` `visibleParams`, and
+   * `app/providers/utils/mappers/user/index.js`, which sets `native_id` to the `_id`): `native_id`
+   * always, the optional profile fields only when set.
+   */
+  static visible(user: SamaUser): Record<string, string> {
+    const optional = (['first_name', 'last_name', 'email', 'phone'] as const).flatMap((k) => (user[k] === undefined ? [] : [[k, user[k]!] as const]));
+    return {
+      _id: user._id,
+      native_id: user._id,
+      created_at: user.created_at,
+      updated_at: user.updated_at,
+      login: user.login,
+      ...Object.fromEntries(optional),
+    };
   }
 
-  /** One access token per device: the one issued last revokes the one before. */
+  /**
+   * WebSocket `user_logout` (sama-server `app/providers/operations/user/logout/index.js`): the
+   * device's tokens are deleted (its session ends) and the socket is unbound.
+   */
+  logoutDevice(ctx: RequestContext, userId: string, deviceId: string): void {
+    const key = deviceKey(userId, deviceId);
+    const record = ctx.store.get<DeviceRecord>(key);
+    if (record) this.book(ctx).endFamily(record.family);
+    ctx.store.delete(key);
+    for (const [socket, binding] of ctx.store.entries<SocketBinding>('socket:')) {
+      if (binding.userId === userId && binding.deviceId === deviceId) ctx.store.delete(socket);
+    }
+  }
+
+  /** The access token issued last; with `newLoginRevokesOlder` it revokes the one before. */
   private setCurrentAccess(ctx: RequestContext, key: string, family: string, token: string): void {
     const current = ctx.store.get<DeviceRecord>(key);
-    if (current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
+    if (this.fixture.tokens.newLoginRevokesOlder && current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
     ctx.store.set<DeviceRecord>(key, { family, access: token }, this.fixture.tokens.refreshTokenSeconds * 1000);
   }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { createSpecAjv } from '../../engine/ajv';
-import { collectExtensionKeys, isObject } from '../../engine/compile';
+import { collectExtensionKeys, isObject, lazyValidator } from '../../engine/compile';
 import { readYamlFile } from '../../engine/yaml-file';
 import { StartupError } from '../../errors';
 import { packageRoot } from '../../paths';
@@ -19,26 +19,39 @@ const NAMES = [
   'ConnectResponse',
   'UserLoginResponse',
   'ErrorResponse',
+  'PingRequest',
+  'PingResponse',
+  'UserCreateRequest',
+  'UserCreateResponse',
+  'UserLogoutRequest',
+  'UserLogoutResponse',
 ] as const;
 
 export type WsSchemaName = (typeof NAMES)[number];
 export type WsValidators = Record<WsSchemaName, ValidateFunction>;
 
-/** Compiles the message schemas of the AsyncAPI document once, at start-up. */
+/**
+ * The message schemas of the AsyncAPI document, each compiled when first used (the document is the
+ * embedded one, linted and compiled whole by the tests); a missing schema stops start-up.
+ */
 export function loadWsValidators(file = asyncApiFile): WsValidators {
   const doc = readYamlFile(file, 'the sama AsyncAPI document').data;
   if (!isObject(doc) || !isObject(doc.components) || !isObject(doc.components.schemas)) {
     throw new StartupError(`${file}: components.schemas is missing`);
   }
-  const ajv = createSpecAjv('asyncapi:sama', { components: doc.components }, collectExtensionKeys(doc));
+  const components = doc.components;
+  let ajv: ReturnType<typeof createSpecAjv> | undefined;
   const out: Partial<WsValidators> = {};
   for (const name of NAMES) {
     if (!(name in doc.components.schemas)) throw new StartupError(`${file}: components.schemas.${name} is missing`);
-    try {
-      out[name] = ajv.compile({ $ref: `asyncapi:sama#/components/schemas/${name}` });
-    } catch (err) {
-      throw new StartupError(`${file}: components.schemas.${name} does not compile: ${(err as Error).message}`);
-    }
+    out[name] = lazyValidator(() => {
+      ajv ??= createSpecAjv('asyncapi:sama', { components }, collectExtensionKeys(doc));
+      try {
+        return ajv.compile({ $ref: `asyncapi:sama#/components/schemas/${name}` });
+      } catch (err) {
+        throw new StartupError(`${file}: components.schemas.${name} does not compile: ${(err as Error).message}`);
+      }
+    });
   }
   return out as WsValidators;
 }
