@@ -7,6 +7,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   testTimeout: 30000,
+  // The end-to-end tests run the built CLI: build dist/ first when the sources are newer.
+  globalSetup: '<rootDir>/tests/global-setup.js',
   // Tests start servers on 127.0.0.1 and stop them; no open handle should outlive a file.
   forceExit: false,
 };

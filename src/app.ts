@@ -12,6 +12,7 @@ import { ADMIN_PREFIX, createAdminEngine } from './admin';
 import { withEventStream } from './admin/events';
 import { Sessions } from './state/sessions';
 import type { Clock } from './state/clock';
+import type { StoreBounds } from './state/bounds';
 import { defaultKeysFile, KeyRing } from './apis/shared/keys';
 
 export interface MockApp {
@@ -36,6 +37,8 @@ export interface CreateAppDeps {
   logger?: Logger;
   /** The real-time source under every session's virtual clock. */
   clock?: Clock;
+  /** How many state entries are kept (default: DEFAULT_STORE_BOUNDS, documented in docs/hardening.md). */
+  bounds?: StoreBounds;
   /** Signing keys to use instead of those of the keys file. */
   keys?: KeyRing;
 }
@@ -47,7 +50,7 @@ export interface CreateAppDeps {
 export async function createApp(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<MockApp> {
   const options = resolveOptions(partial, apiModules.map((m) => m.id));
   const logger = deps.logger ?? createLogger(options.logLevel);
-  const sessions = new Sessions(deps.clock);
+  const sessions = new Sessions(deps.clock, deps.bounds);
   const engines = new Map<string, ApiEngine>();
   const prefixes = new Map<string, string>();
   // With a state file, the server fills the ring from it; otherwise the keys file does.

@@ -47,7 +47,7 @@ export async function startMock<A extends string = ApiId>(options: MockOptions<A
   return {
     url: server.url,
     urls,
-    control: new ControlClient(server.url, { session, adminToken: serverOptions.adminToken }),
+    control: new ControlClient(server.url, { session, adminToken: serverOptions.adminToken, ca: server.tls?.cert }),
     server,
     close: () => server.close(),
   };

@@ -46,6 +46,14 @@ export interface ServerOptions {
   keysFile?: string;
   /** Answer browsers' CORS requests (preflights, Access-Control-* headers). On by default: see SECURITY.md. */
   cors: boolean;
+  /** Serve everything over TLS (https://, wss://): with tlsCert/tlsKey, or a self-signed certificate for localhost kept in tlsDir. */
+  https: boolean;
+  /** PEM certificate (chain) to serve; needs tlsKey, and implies https. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** Where https keeps the certificate it makes (default `~/.authdouble/tls`, or AUTHDOUBLE_TLS_DIR). */
+  tlsDir?: string;
   /** Only these origins (`http://localhost:5173`) get CORS headers and may open a WebSocket; empty: any origin. */
   corsOrigins: string[];
   /** Open connections at most (WebSockets included); one more is closed at once. */
@@ -75,6 +83,10 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   keysFile: undefined,
   cors: true,
   corsOrigins: [],
+  https: false,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsDir: undefined,
   // Below the usual 1024 open files per process, leaving room for files, keys and logs.
   maxConnections: 1000,
   headersTimeoutMs: 10_000,
@@ -129,6 +141,10 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (!options.cors && options.corsOrigins.length > 0) {
     throw new StartupError('CORS origins were given with CORS turned off; use one or the other');
   }
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new StartupError('a TLS certificate needs its key and the key its certificate: give both --tls-cert and --tls-key');
+  }
+  if (options.tlsCert !== undefined) options.https = true;
   checkConfigValues(options, knownApis);
   if (options.fallback !== undefined) options.fallback = parseFallbackUrl(options.fallback).href;
   return options;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { createApp, type CreateAppDeps, type MockApp } from './app';
@@ -9,12 +10,16 @@ import { limitSlowClients } from './slow-clients';
 import { listenError, resolveHost } from './listen-errors';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { StateFile } from './state/persist';
+import type { Logger } from './logger';
+import { defaultTlsDir, localCertificate, readTlsFiles, type TlsMaterial } from './tls';
 import { watchConfig } from './watch';
 
 export interface RunningServer extends MockApp {
   server: Server;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with TLS) */
   url: string;
+  /** With https: the certificate served, where it is kept, its SHA-256 fingerprint, and whether it was made at this start. */
+  tls?: { certFile: string; cert: string; fingerprint256: string; generated: boolean };
   /** The state file kept with --state-file, if any. */
   stateFile?: StateFile;
   /**
@@ -30,6 +35,54 @@ const DEFAULT_WS_MAX_PAYLOAD = 1024 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** How long close() waits for in-flight requests before it cuts the connections left. */
 const CLOSE_GRACE_MS = 10_000;
+
+/** The certificate to serve: the user's (tlsCert/tlsKey), the kept self-signed one, or none. */
+async function tlsFor(options: ServerOptions): Promise<TlsMaterial | undefined> {
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) return readTlsFiles(options.tlsCert, options.tlsKey);
+  if (!options.https) return undefined;
+  return localCertificate(options.tlsDir ?? defaultTlsDir());
+}
+
+/**
+ * Listens on the configured host and port. On loopback (`127.0.0.1`, the default, or `localhost`)
+ * the same port is also opened on `::1`, so that `localhost` reaches the mock whichever address a
+ * client tries first (Chromium and many Node set-ups try `::1` before `127.0.0.1`). Connections
+ * there go to the same server. No IPv6 on the machine: 127.0.0.1 alone. With port 0, a port taken
+ * on `::1` makes it pick another.
+ */
+async function listenLoopback(server: Server, options: ServerOptions, logger: Logger): Promise<NetServer | undefined> {
+  const both = options.host === '127.0.0.1' || options.host === 'localhost';
+  const host = options.host === 'localhost' ? '127.0.0.1' : options.host;
+  for (let attempt = 1; ; attempt++) {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => reject(err);
+      server.once('error', fail);
+      server.listen(options.port, host, () => {
+        server.off('error', fail);
+        resolve();
+      });
+    });
+    if (!both) return undefined;
+    const { port } = server.address() as AddressInfo;
+    const v6 = createNetServer((socket) => server.emit('connection', socket));
+    // The same cap as the main listener (each listener counts its own connections).
+    v6.maxConnections = server.maxConnections;
+    const outcome = await new Promise<'ok' | 'busy' | 'none'>((resolve) => {
+      v6.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'busy' : 'none'));
+      v6.listen(port, '::1', () => resolve('ok'));
+    });
+    if (outcome === 'ok') {
+      v6.on('error', (err) => logger.warn(`[::1]:${port}: ${err.message}`));
+      return v6;
+    }
+    if (outcome === 'none') return undefined;
+    if (options.port !== 0 || attempt >= 5) {
+      logger.warn(`[::1]:${port} is taken by another program, so http://localhost:${port} may reach it instead of authdouble; use 127.0.0.1`);
+      return undefined;
+    }
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
 
 export interface ServeDeps extends CreateAppDeps {
   /**
@@ -50,7 +103,16 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
         keys: mock.keys,
       })
     : undefined;
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  let tls: TlsMaterial | undefined;
+  try {
+    tls = await tlsFor(mock.options);
+  } catch (err) {
+    stateFile?.stop();
+    throw err;
+  }
+  const server: Server = tls
+    ? (createHttpsServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: tls.cert, key: tls.key }) as unknown as Server)
+    : createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;
   // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
@@ -58,12 +120,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
   });
   server.on('request', deps.viaExpress ? mock.app : mock.handler);
   limitSlowClients(server, mock.options);
+  let loopback6: NetServer | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-      server.listen(mock.options.port, mock.options.host);
-    });
+    loopback6 = await listenLoopback(server, mock.options, mock.logger);
   } catch (err) {
     stateFile?.stop();
     throw listenError(err, mock.options.host, mock.options.port);
@@ -77,7 +136,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
   return Object.assign(mock, {
     server,
     stateFile,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
+    tls: tls && { certFile: tls.certFile, cert: tls.cert, fingerprint256: tls.fingerprint256, generated: tls.generated },
+    url: `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${port}`,
     close: () =>
       (closed ??= (async () => {
         closing = true;
@@ -91,6 +151,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
             clearTimeout(cut);
             resolve();
           });
+          loopback6?.close();
           closeWebSockets();
           server.closeIdleConnections();
         });

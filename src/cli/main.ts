@@ -12,6 +12,7 @@ import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
 import { addRecordCommand } from './record';
 import { addReplayCommand } from './replay';
+import { addInsecureOption } from './insecure';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../paths';
@@ -61,6 +62,10 @@ interface ServeFlags {
   keysFile?: string;
   cors: boolean;
   corsOrigin?: string[];
+  https: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsDir?: string;
   maxConnections?: number;
   fallback?: string;
   watch: boolean;
@@ -149,6 +154,16 @@ export function buildProgram(): Command {
     )
     .option('--max-connections <n>', `open connections at most, WebSockets included; one more is closed at once (default ${DEFAULT_OPTIONS.maxConnections})`, parseCount)
     .option('--no-cors', 'send no CORS headers and answer no preflight (browsers on other origins are refused)')
+    .option(
+      '--https',
+      'serve https:// and wss:// with a self-signed certificate for localhost, 127.0.0.1 and ::1, made at the first start and kept (see --tls-dir), so that it is trusted once',
+      false,
+    )
+    .option('--tls-cert <file>', 'serve https:// with this PEM certificate (needs --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .addOption(
+      new Option('--tls-dir <dir>', 'where --https keeps its certificate (default ~/.authdouble/tls)').env('AUTHDOUBLE_TLS_DIR'),
+    )
     .action(async (flags: ServeFlags) => {
       const apis = flags.api ?? knownApis;
       // A folder stays a folder (its other APIs' files are read as before); a file is one API's fixture.
@@ -174,6 +189,10 @@ export function buildProgram(): Command {
         keysFile: flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
+        https: flags.https,
+        tlsCert: flags.tlsCert,
+        tlsKey: flags.tlsKey,
+        tlsDir: flags.tlsDir,
         maxConnections: flags.maxConnections,
         fallback: flags.fallback,
         watch: flags.watch,
@@ -182,6 +201,12 @@ export function buildProgram(): Command {
       const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
       if (running.options.admin) lines.push(`  ${'control'.padEnd(8)} ${running.url}${ADMIN_PREFIX}`);
       process.stdout.write(`authdouble listening on ${running.url}\n${lines.join('\n')}\n`);
+      if (running.tls) {
+        const made = running.tls.generated ? 'made now, self-signed' : 'kept from an earlier start';
+        process.stdout.write(
+          `TLS certificate ${running.tls.certFile} (${made})\n  SHA-256 ${running.tls.fingerprint256}\n`,
+        );
+      }
       // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
         const state = running.stateFile?.file;
@@ -196,11 +221,17 @@ export function buildProgram(): Command {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A closed terminal: save and stop as on SIGTERM, rather than die with the state unsaved.
+      process.once('SIGHUP', stop);
     });
   addFibSignCommand(program);
   addVerifyCommand(program);
   addRecordCommand(program);
   addReplayCommand(program);
+  for (const name of ['verify', 'record', 'replay']) {
+    const command = program.commands.find((c) => c.name() === name);
+    if (command) addInsecureOption(command);
+  }
   return program;
 }
 

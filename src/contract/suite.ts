@@ -79,7 +79,7 @@ export async function prepareVerify(options: VerifyOptions): Promise<PreparedSui
   const target = loadTargetFixture(options.api, fixtureFile);
   const seed = options.seed ?? newSeed();
   const generated = options.generated ? generatedChecks(options.api, options.generated, seed) : [];
-  const checks = runOrder(select([...loadChecks(options.api, options.flows ?? []), ...generated], options.api, options.only));
+  const checks = runOrder(selectChecks([...loadChecks(options.api, options.flows ?? []), ...generated], options.api, options.only));
   const checker = SpecChecker.load(options.api);
 
   await probe(base, timeoutMs);
@@ -156,7 +156,7 @@ async function probe(base: string, timeoutMs: number): Promise<void> {
 }
 
 /** The checks `only` names, in file order; an entry that names no check is an error. */
-function select(checks: LoadedCheck[], api: string, only: string[] | undefined): LoadedCheck[] {
+export function selectChecks(checks: LoadedCheck[], api: string, only: string[] | undefined): LoadedCheck[] {
   if (!only || only.length === 0) return checks;
   const matchers = only.map((entry) => {
     const full = entry.startsWith(`${api}.`) || entry.startsWith('*') ? entry : `${api}.${entry}`;

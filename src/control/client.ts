@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import { SESSION_HEADER } from '../headers';
 import type { OutboxMessage } from '../state/outbox';
 import type { JournalEntry } from '../state/journal';
@@ -43,6 +44,8 @@ export interface ControlClientOptions {
   adminToken?: string;
   /** Milliseconds before a call gives up (default 10 s). */
   timeoutMs?: number;
+  /** A PEM certificate to trust for an https server (the mock's own self-signed one, say). */
+  ca?: string;
 }
 
 /**
@@ -51,6 +54,7 @@ export interface ControlClientOptions {
  */
 export class ControlClient {
   private readonly base: string;
+  private readonly dispatcher?: Agent;
 
   /** @param origin the server's origin, e.g. `http://127.0.0.1:4600` (a path after it is ignored). */
   constructor(
@@ -58,6 +62,7 @@ export class ControlClient {
     private readonly options: ControlClientOptions = {},
   ) {
     this.base = `${new URL(origin).origin}/__admin`;
+    if (options.ca) this.dispatcher = new Agent({ connect: { ca: options.ca } });
   }
 
   /** The same server, another state session. */
@@ -161,7 +166,8 @@ export class ControlClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-    });
+      ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+    } as RequestInit);
     const text = await res.text();
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (!res.ok) {

@@ -1,11 +1,11 @@
-import { closeSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
 import type { ClockState } from './clock';
 import type { OutboxMessage, OutboxState } from './outbox';
-import type { Sessions } from './sessions';
+import { MAX_SESSIONS, type Sessions } from './sessions';
 import type { StoredEntry } from './store';
 import { checkKeys, type KeyRing, type StoredKey } from '../apis/shared/keys';
 
@@ -63,14 +63,16 @@ export function snapshotOf(sessions: Sessions, savedAt: Date, keys?: KeyRing): S
 }
 
 /** Puts a snapshot's sessions back (entries that expired meanwhile are left out). */
-export function restoreSnapshot(sessions: Sessions, snapshot: StateSnapshot): void {
+export function restoreSnapshot(sessions: Sessions, snapshot: StateSnapshot): number {
+  let leftOut = 0;
   for (const saved of snapshot.sessions) {
     const session = sessions.get(saved.name);
     session.clock.restore(saved.clock);
     session.store.clear();
-    session.store.load(saved.store.map(([key, value, expiresAt]): StoredEntry => ({ key, value, expiresAt: expiresAt ?? Infinity })));
+    leftOut += session.store.load(saved.store.map(([key, value, expiresAt]): StoredEntry => ({ key, value, expiresAt: expiresAt ?? Infinity })));
     session.outbox.restore(saved.outbox);
   }
+  return leftOut;
 }
 
 /**
@@ -129,11 +131,18 @@ function snapshotProblem(data: unknown): string | undefined {
     const at = `sessions[${i}]`;
     if (!isRecord(s) || typeof s.name !== 'string' || s.name === '') return `${at}.name is not a name`;
     if (!isRecord(s.clock) || typeof s.clock.offsetMs !== 'number' || !optionalNumber(s.clock.pinnedAt)) return `${at}.clock is not a clock`;
+    // The clock must stay inside the range the control API allows (1970-01-01 .. 9000-01-01).
+    if (!(Math.abs(s.clock.offsetMs) <= CLOCK_SPAN_MS)) return `${at}.clock.offsetMs ${String(s.clock.offsetMs)} is out of range`;
+    if (s.clock.pinnedAt !== undefined && !((s.clock.pinnedAt as number) >= 0 && (s.clock.pinnedAt as number) < CLOCK_SPAN_MS)) {
+      return `${at}.clock.pinnedAt ${String(s.clock.pinnedAt)} is out of range`;
+    }
     if (!Array.isArray(s.store)) return `${at}.store is not a list`;
     for (const [j, e] of s.store.entries()) {
       if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || (e[2] !== null && typeof e[2] !== 'number')) {
         return `${at}.store[${j}] is not [key, value, expiresAt]`;
       }
+      const bad = recordProblem(e[0] as string, e[1]);
+      if (bad) return `${at}.store[${j}] (${(e[0] as string).slice(0, 80)}): ${bad}`;
     }
     if (!isRecord(s.outbox) || typeof s.outbox.nextId !== 'number' || !Array.isArray(s.outbox.messages)) return `${at}.outbox is not an outbox`;
     for (const [j, m] of (s.outbox.messages as unknown[]).entries()) {
@@ -141,6 +150,42 @@ function snapshotProblem(data: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Milliseconds from 1970-01-01 to 9000-01-01: the clock's range. */
+const CLOCK_SPAN_MS = Date.UTC(9000, 0, 1);
+
+/**
+ * What is wrong with a stored record of a kind this server knows the shape of (the token book's
+ * tokens, families and per-user lists; rate-limit counters; users): undefined when nothing is, or
+ * when the kind is not one of these.
+ */
+function recordProblem(key: string, value: unknown): string | undefined {
+  const kind = key.split(':')[1];
+  const numbers = (v: Record<string, unknown>, ...names: string[]) => names.find((n) => typeof v[n] !== 'number' || !Number.isFinite(v[n]));
+  switch (kind) {
+    case 'subject':
+      return Array.isArray(value) && value.every((f) => typeof f === 'string') ? undefined : 'is not a list of session ids';
+    case 'family': {
+      if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.tokens)) return 'is not a session';
+      const n = numbers(value, 'expiresAt');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'token': {
+      if (!isRecord(value) || typeof value.kind !== 'string' || typeof value.family !== 'string' || typeof value.token !== 'string') return 'is not a token';
+      const n = numbers(value, 'issuedAt', 'expiresAt');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'ratelimit': {
+      if (!isRecord(value)) return 'is not a rate-limit counter';
+      const n = numbers(value, 'count', 'windowStart');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'user':
+      return isRecord(value) ? undefined : 'is not a user';
+    default:
+      return undefined;
+  }
 }
 
 function isOutboxMessage(m: unknown): m is OutboxMessage {
@@ -196,6 +241,96 @@ function syncFolder(dir: string): void {
   }
 }
 
+/** Entries serialized between two yields to the event loop while saving. */
+const SAVE_BATCH = 256;
+
+/**
+ * Streams the state to `file` atomically, a few hundred entries at a time with a write (and so a
+ * turn of the event loop) between batches: a save never stalls request handling for more than the
+ * time one batch takes to serialize, whatever the size of the state. Through a symlink, the file
+ * it points to is replaced and the link kept.
+ */
+export async function saveStreamed(file: string, sessions: Sessions, savedAt: Date, keys?: KeyRing): Promise<void> {
+  const target = targetOf(file);
+  const tmp = temporaryFileOf(target);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    const head = { ...(keys ? { keys: keys.export() } : {}), format: STATE_FORMAT, version: STATE_VERSION, savedAt: savedAt.toISOString() };
+    await handle.write(`${JSON.stringify(head).slice(0, -1)},"sessions":[`);
+    let firstSession = true;
+    for (const session of sessions.all()) {
+      const meta = { name: session.name, clock: session.clock.state, outbox: session.outbox.state };
+      await handle.write(`${firstSession ? '' : ','}${JSON.stringify(meta).slice(0, -1)},"store":[`);
+      firstSession = false;
+      let firstEntry = true;
+      for (const batch of session.store.batches(SAVE_BATCH)) {
+        const parts: string[] = [];
+        for (const e of batch) {
+          if (EPHEMERAL_KEY.test(e.key)) continue;
+          parts.push(JSON.stringify([e.key, e.value, Number.isFinite(e.expiresAt) ? e.expiresAt : null]));
+        }
+        if (parts.length === 0) continue;
+        await handle.write(`${firstEntry ? '' : ','}${parts.join(',')}`);
+        firstEntry = false;
+      }
+      await handle.write(']}');
+    }
+    await handle.write(']}');
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  syncFolder(path.dirname(target));
+}
+
+/** The file a state file path names: through symlinks (even one whose file does not exist yet). */
+function targetOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return path.resolve(path.dirname(file), readlinkSync(file));
+    } catch {
+      return file;
+    }
+  }
+}
+
+function temporaryFileOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+}
+
+/** Removes temporary files an earlier run left beside the state file (killed in the middle of a save). */
+export function removeLeftovers(file: string, logger: Logger): void {
+  const target = targetOf(file);
+  const dir = path.dirname(target);
+  const pattern = new RegExp(`^\\.${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.tmp$`);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    try {
+      unlinkSync(path.join(dir, name));
+      logger.info(`removed ${name}, left by an earlier run in the middle of a save`);
+    } catch {
+      // not ours to remove
+    }
+  }
+}
+
 /** Default time between saves while the state changes. */
 export const DEFAULT_SAVE_INTERVAL_MS = 5000;
 
@@ -229,7 +364,12 @@ export class StateFile {
     options: { intervalMs?: number; now?: () => Date; keys?: KeyRing } = {},
   ): StateFile {
     const snapshot = readStateFile(file);
-    if (snapshot) restoreSnapshot(sessions, snapshot);
+    removeLeftovers(file, logger);
+    const leftOut = snapshot ? restoreSnapshot(sessions, snapshot) : 0;
+    if (snapshot && snapshot.sessions.length > MAX_SESSIONS) {
+      logger.warn(`state file ${file} holds ${snapshot.sessions.length} sessions; only the last ${MAX_SESSIONS} are kept (the bound), and the file will be saved that way`);
+    }
+    if (leftOut > 0) logger.warn(`state file ${file}: ${leftOut} entries are over the state bounds (docs/hardening.md) and were left out; the file will be saved without them`);
     if (snapshot?.keys) options.keys?.restore(snapshot.keys);
     const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()), options.keys);
     if (snapshot) {
@@ -253,8 +393,7 @@ export class StateFile {
     const next = this.writing.then(async () => {
       const changes = this.sessions.changes;
       const keyChanges = this.keys?.changes ?? 0;
-      const text = JSON.stringify(snapshotOf(this.sessions, this.now(), this.keys));
-      await writeFileAtomically(this.file, text);
+      await saveStreamed(this.file, this.sessions, this.now(), this.keys);
       this.savedChanges = changes;
       this.savedKeyChanges = keyChanges;
     });

@@ -1,6 +1,7 @@
 import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { Journal } from './journal';
+import { DEFAULT_STORE_BOUNDS, EntryCount, type StoreBounds } from './bounds';
 import { MemoryStore } from './store';
 import { Outbox } from './outbox';
 
@@ -25,10 +26,12 @@ export class Session {
     onChange: () => void = () => undefined,
     /** Called after a change to the faults (which --state-file does not keep). */
     onFaultsChange: () => void = () => undefined,
+    /** Entries of all sessions together, with the bounds (see ./bounds). */
+    count: EntryCount = new EntryCount(),
   ) {
     this.faults = new Faults(onFaultsChange);
     this.clock = new VirtualClock(baseClock, onChange);
-    this.store = new MemoryStore(this.clock, onChange);
+    this.store = new MemoryStore(this.clock, onChange, count);
     this.outbox = new Outbox(this.clock, onChange);
   }
 
@@ -71,7 +74,40 @@ export class Sessions {
     for (const listener of this.listeners) listener(session);
   };
 
-  constructor(private readonly baseClock: Clock = systemClock) {}
+  /** Entries of all sessions together; past the overall bound, the least recently used session goes. */
+  readonly count: EntryCount;
+
+  constructor(
+    private readonly baseClock: Clock = systemClock,
+    bounds: StoreBounds = DEFAULT_STORE_BOUNDS,
+  ) {
+    this.count = new EntryCount(bounds, () => this.shrink());
+  }
+
+  /**
+   * Back under the overall bound: drops the least recently used named session (never `default`,
+   * never the one in use last); with none to drop, the least recently used entries of the first.
+   */
+  private shrink(): void {
+    const names = [...this.sessions.keys()];
+    const latest = names[names.length - 1];
+    for (const name of names) {
+      if (this.count.total <= this.count.bounds.overall) return;
+      if (name === 'default' || name === latest) continue;
+      this.drop(name);
+    }
+    const first = this.sessions.get(names[0] ?? 'default');
+    while (this.count.total > this.count.bounds.overall && first?.store.evictOne());
+  }
+
+  private drop(name: string): void {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    this.journal.clear(name);
+    session.store.clear();
+    this.onChange(name);
+  }
 
   /** Grows with every change to any session's store, outbox or clock, and with sessions made or dropped. */
   get changes(): number {
@@ -102,14 +138,13 @@ export class Sessions {
       }
       return session;
     }
-    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name), () => this.notify(name));
+    session = new Session(name, this.baseClock, this.journal, () => this.onChange(name), () => this.notify(name), this.count);
     this.sessions.set(name, session);
     this.onChange(name);
     if (this.sessions.size > MAX_SESSIONS) {
       for (const oldest of this.sessions.keys()) {
         if (oldest !== 'default') {
-          this.sessions.delete(oldest);
-          this.journal.clear(oldest);
+          this.drop(oldest);
           break;
         }
       }

@@ -1,3 +1,4 @@
+import { EntryCount, kindOf } from './bounds';
 import type { Clock } from './clock';
 
 /**
@@ -38,40 +39,50 @@ export interface StoredEntry {
 const SWEEP_EVERY = 1024;
 
 export class MemoryStore implements Store {
+  /** In order of last use (read or write): the first entry is the least recently used. */
   private readonly map = new Map<string, Entry>();
+  /** Keys of each kind, in order of last use too. */
+  private readonly kinds = new Map<string, Set<string>>();
   private writes = 0;
+  /** Entries dropped to keep the bounds, since start. */
+  evicted = 0;
 
-  /** @param onChange called after every write, so that a persister knows the state is dirty. */
+  /**
+   * @param onChange called after every write, so that a persister knows the state is dirty.
+   * @param count the count of entries of all sessions together, which carries the bounds.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly onChange: () => void = () => undefined,
+    readonly count: EntryCount = new EntryCount(),
   ) {}
 
   get<T>(key: string): T | undefined {
     const entry = this.map.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.clock.now()) {
-      this.map.delete(key);
+      this.remove(key);
       return undefined;
     }
+    this.touch(key, entry);
     return entry.value as T;
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {
     const expiresAt = ttlMs === undefined ? Infinity : this.clock.now() + ttlMs;
-    this.map.set(key, { value, expiresAt });
+    this.put(key, { value, expiresAt });
     this.onChange();
     if (++this.writes % SWEEP_EVERY === 0) this.sweep();
   }
 
   take<T>(key: string): T | undefined {
     const value = this.get<T>(key);
-    if (this.map.delete(key)) this.onChange();
+    if (this.remove(key)) this.onChange();
     return value;
   }
 
   delete(key: string): boolean {
-    const deleted = this.map.delete(key);
+    const deleted = this.remove(key);
     if (deleted) this.onChange();
     return deleted;
   }
@@ -90,7 +101,9 @@ export class MemoryStore implements Store {
   }
 
   clear(): void {
+    this.count.add(-this.map.size);
     this.map.clear();
+    this.kinds.clear();
     this.onChange();
   }
 
@@ -102,21 +115,91 @@ export class MemoryStore implements Store {
     return out;
   }
 
-  /** Adds entries as `dump()` gave them, keeping their absolute expiry (expired ones are skipped). */
-  load(entries: StoredEntry[]): void {
+  /**
+   * Adds entries as `dump()` gave them, keeping their absolute expiry (expired ones are skipped),
+   * within the bounds. Returns how many live entries the bounds left out.
+   */
+  load(entries: StoredEntry[]): number {
     const now = this.clock.now();
-    for (const { key, value, expiresAt } of entries) if (expiresAt > now) this.map.set(key, { value, expiresAt });
+    const before = this.evicted;
+    for (const { key, value, expiresAt } of entries) if (expiresAt > now) this.put(key, { value, expiresAt });
     this.onChange();
+    return this.evicted - before;
+  }
+
+  /**
+   * Live entries in batches of `size`, read lazily: between two batches the store may change (an
+   * entry used meanwhile may come twice; the later copy wins at load). For saving without stalling.
+   */
+  *batches(size: number): Generator<StoredEntry[]> {
+    let batch: StoredEntry[] = [];
+    for (const [key, entry] of this.map) {
+      if (entry.expiresAt > this.clock.now()) batch.push({ key, value: entry.value, expiresAt: entry.expiresAt });
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   /** Removes every expired entry. */
   sweep(): void {
     const now = this.clock.now();
-    for (const [key, entry] of this.map) if (entry.expiresAt <= now) this.map.delete(key);
+    for (const [key, entry] of this.map) if (entry.expiresAt <= now) this.remove(key);
+  }
+
+  /** Drops the least recently used entry (for the overall bound). False when empty. */
+  evictOne(): boolean {
+    const oldest = this.map.keys().next();
+    if (oldest.done) return false;
+    this.remove(oldest.value);
+    this.evicted++;
+    return true;
   }
 
   get size(): number {
     return this.map.size;
+  }
+
+  private put(key: string, entry: Entry): void {
+    const existed = this.map.delete(key);
+    this.map.set(key, entry);
+    const kind = kindOf(key);
+    let keys = this.kinds.get(kind);
+    if (!keys) this.kinds.set(kind, (keys = new Set()));
+    keys.delete(key);
+    keys.add(key);
+    if (existed) return;
+    const { bounds } = this.count;
+    if (keys.size > bounds.perKind) this.evictFirst(keys.values().next().value!);
+    else if (this.map.size > bounds.perSession) this.evictFirst(this.map.keys().next().value!);
+    this.count.add(1);
+  }
+
+  private evictFirst(key: string): void {
+    this.remove(key);
+    this.evicted++;
+  }
+
+  private touch(key: string, entry: Entry): void {
+    this.map.delete(key);
+    this.map.set(key, entry);
+    const keys = this.kinds.get(kindOf(key));
+    if (keys) {
+      keys.delete(key);
+      keys.add(key);
+    }
+  }
+
+  private remove(key: string): boolean {
+    if (!this.map.delete(key)) return false;
+    const kind = kindOf(key);
+    const keys = this.kinds.get(kind);
+    keys?.delete(key);
+    if (keys?.size === 0) this.kinds.delete(kind);
+    this.count.add(-1);
+    return true;
   }
 }
 

@@ -2,7 +2,9 @@
  * Each documented `serve` flag, run against the built CLI, with the effect a user would notice. Every
  * row compares the flag with its absence, so a CLI that ignored the flag fails the row.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createConnection, type AddressInfo, type Socket } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, serveCli, type CliRun } from '../helpers/cli';
@@ -30,10 +32,12 @@ afterEach(async () => {
 const broken = specDirTheBehaviourBreaks();
 // A fixtures folder where foo@bar.com has another password.
 const fixtures = mkdtempSync(path.join(tmpdir(), 'authdouble-flag-fixtures-'));
+const keysDir = mkdtempSync(path.join(tmpdir(), 'authdouble-flag-keys-'));
 writeFileSync(path.join(fixtures, 'b2core.yaml'), readFileSync(path.join(root, 'fixtures', 'b2core.yaml'), 'utf8').replace('password: Secret123', 'password: Changed456'));
 afterAll(() => {
   broken.remove();
   rmSync(fixtures, { recursive: true, force: true });
+  rmSync(keysDir, { recursive: true, force: true });
 });
 const PAGE = 'http://localhost:5173';
 
@@ -219,14 +223,80 @@ const rows: Row[] = [
     expected: { page: PAGE, other: null },
     expectedWithout: { page: PAGE, other: 'http://other.example' },
   },
+  {
+    flag: '--keys-file',
+    args: ['--api', 'b2core', '--keys-file', path.join(keysDir, 'keys.json')],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      const jwks = (await (await fetch(`${cli.url}/__admin/keys`)).json()) as { keys: { kid: string }[] };
+      const file = path.join(keysDir, 'keys.json');
+      const kept = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      return { inFile: jwks.keys.length > 0 && jwks.keys.every((k) => kept.includes(k.kid)) };
+    },
+    expected: { inFile: true },
+    expectedWithout: { inFile: false },
+  },
+  {
+    flag: '--max-connections',
+    args: ['--api', 'b2core', '--max-connections', '2'],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      const { port } = new URL(cli.url);
+      // Two idle connections hold their places; a third then asks for the clock.
+      const held = await Promise.all([connect(port), connect(port)]);
+      const third = await connect(port);
+      const answer = await new Promise<string>((resolve) => {
+        let data = '';
+        third.on('error', () => undefined);
+        third.on('data', (d: Buffer) => (data += d.toString()));
+        third.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+        third.end('GET /__admin/clock HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      });
+      held.forEach((s) => s.destroy());
+      return { third: answer };
+    },
+    expected: { third: '' },
+    expectedWithout: { third: 'HTTP/1.1 200 OK' },
+  },
+  {
+    flag: '--fallback',
+    args: ['--api', 'b2core,vault', '--fallback', 'FALLBACK'],
+    without: ['--api', 'b2core,vault'],
+    async observe(cli) {
+      const res = await fetch(`${cli.url}/not/served/here`);
+      return { status: res.status, body: await res.text() };
+    },
+    expected: { status: 299, body: 'the fallback got GET /not/served/here' },
+    expectedWithout: { status: 404, body: expect.stringContaining('/not/served/here') },
+  },
 ];
 
 let wanted = 0;
+let fallbackUrl = '';
+
+/** A TCP connection to 127.0.0.1:port, once it is open. */
+function connect(port: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+// The upstream --fallback forwards to: it says what it got.
+const upstream = createServer((req, res) => {
+  res.writeHead(299, { 'content-type': 'text/plain' });
+  res.end(`the fallback got ${req.method} ${req.url}`);
+});
+beforeAll(async () => {
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  fallbackUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((r) => upstream.close(r)));
 
 describe('authdouble serve: each flag has its documented effect (the built CLI)', () => {
   it.each(rows.map((r) => [r.flag, r] as const))('%s', async (_flag, row) => {
     wanted = await freePort();
-    const args = row.flag === '--port' ? [...row.args, '--port', String(wanted)] : row.args;
+    const args = (row.flag === '--port' ? [...row.args, '--port', String(wanted)] : row.args).map((a) => (a === 'FALLBACK' ? fallbackUrl : a));
     const withFlag = await serve(args, row.env);
     expect(await row.observe(withFlag)).toEqual(row.expected);
     const without = await serve(row.without);

@@ -42,8 +42,8 @@ export async function serveCli(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   const run = runCli(['serve', '--port', '0', ...args], env);
   let exited = false;
   void run.exited.then(() => (exited = true));
-  await waitFor(() => exited || /listening on (http:\/\/\S+)/.test(run.stdout()), 15_000, 'the CLI to listen');
-  const m = /listening on (http:\/\/\S+)/.exec(run.stdout());
+  await waitFor(() => exited || /listening on (https?:\/\/\S+)/.test(run.stdout()), 15_000, 'the CLI to listen');
+  const m = /listening on (https?:\/\/\S+)/.exec(run.stdout());
   if (!m?.[1]) throw new Error(`the CLI did not start:\n${run.stdout()}\n${run.stderr()}`);
   return { ...run, url: m[1] };
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { freePort, waitFor } from './ports';
 import { startTestServer, type TestServer } from './server';
@@ -15,7 +16,11 @@ export interface PrismProcess {
   output(): string;
   /** Lines in which Prism reports a request or response that breaks the spec. */
   violations(): string[];
-  /** Resolves once Prism has printed nothing new for 300 ms (at most 5 s): its log has caught up. */
+  /**
+   * Resolves once Prism's log has caught up with every request sent before: it sends a marker request
+   * and waits (at most 10 s) for Prism to log that it finished with it. The marker's lines are left
+   * out of `output()` and `violations()`.
+   */
   quiet(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,20 +55,26 @@ export async function startPrism(options: { mode: 'mock' | 'proxy'; spec: string
     await close();
     throw err;
   }
-  // Prism colours its log; strip the ANSI escapes.
+  const url = `http://127.0.0.1:${port}`;
+  const MARKER = '/__authdouble-log-marker-';
+  // Prism colours its log; strip the ANSI escapes, and the lines of quiet()'s marker requests.
   // eslint-disable-next-line no-control-regex
-  const clean = () => output.replace(/\u001b\[[0-9;]*m/g, '');
+  const strip = () => output.replace(/\u001b\[[0-9;]*m/g, '');
+  const clean = () =>
+    strip()
+      .split('\n')
+      .filter((l) => !l.includes(MARKER))
+      .join('\n');
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     output: clean,
     violations: () => clean().split('\n').filter((l) => /violation|✖\s+error/i.test(l)),
     quiet: async () => {
-      const deadline = Date.now() + 5000;
-      let seen = -1;
-      while (seen !== output.length && Date.now() < deadline) {
-        seen = output.length;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      // Prism handles and logs requests in order; no spec has this path, so Prism's last line for it
+      // is "Request terminated with error ... no path matched".
+      const marker = `${MARKER}${randomUUID()}`;
+      await fetch(`${url}${marker}`).then((res) => res.arrayBuffer());
+      await waitFor(() => strip().split('\n').some((l) => l.includes(marker) && /terminated/i.test(l)), 10_000, 'Prism to log the marker request');
     },
     close,
   };

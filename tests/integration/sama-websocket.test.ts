@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { readYamlFile } from '../../src/engine/yaml-file';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { bearer, login, openSocket, U1, U1_ID, USER1, USER1_ID, wsUrl, type SocketClient } from '../helpers/sama';
+import { waitFor } from '../helpers/ports';
 
 // The answers are checked against the AsyncAPI document with an Ajv of the test's own.
 const asyncapi = readYamlFile(path.join(__dirname, '../../asyncapi/sama.yaml'), 'asyncapi').data as { components: Record<string, unknown> };
@@ -58,7 +59,8 @@ describe('sama WebSocket connect', () => {
     await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 1 } });
     expect(bindings()).toHaveLength(1);
     await socket.close();
-    await new Promise((r) => setTimeout(r, 50));
+    // The server forgets the binding on its own 'close' event, which may come just after the client's.
+    await waitFor(() => bindings().length === 0, 5000, 'the server to unbind the closed socket');
     expect(bindings()).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ControlClient } from '../../src/control/client';
 import { StartupError } from '../../src/errors';
+import { StateFile } from '../../src/state/persist';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { waitFor } from '../helpers/ports';
 
@@ -126,9 +127,26 @@ describe('how the state file is written', () => {
         return false;
       }
     }, 5000, 'the periodic save');
+    // Not while it does not: count the saver's ticks (each asks whether the state is dirty) and wait
+    // for three of them, instead of sleeping and hoping some went by.
+    const state = server.stateFile!;
+    const dirty = Object.getOwnPropertyDescriptor(StateFile.prototype, 'dirty')!.get!;
+    await waitFor(() => !dirty.call(state), 5000, 'the state to be saved');
     const mtime = statSync(file).mtimeMs;
-    await new Promise((r) => setTimeout(r, 600));
+    const saves = jest.spyOn(state, 'save');
+    let ticks = 0;
+    jest.spyOn(state, 'dirty', 'get').mockImplementation(function (this: StateFile) {
+      ticks++;
+      return dirty.call(this) as boolean;
+    });
+    await waitFor(() => ticks >= 3, 5000, 'three ticks of the saver');
+    expect(saves).not.toHaveBeenCalled();
     expect(statSync(file).mtimeMs).toBe(mtime);
+    // And the same ticks do save once the state changes again.
+    await fetch(`${server.url}/khe/v1.0/users`, json({ ...KHE_NEW, email: 'second-keeper@khe.io' }));
+    await waitFor(() => saves.mock.calls.length > 0, 5000, 'the save of the new change');
+    await saves.mock.results[0]!.value;
+    expect(readFileSync(file, 'utf8')).toContain('second-keeper@khe.io');
   });
 
   it('reports a save that fails instead of swallowing it', async () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Behaviour, Credential, OperationRequest } from '../../engine/types';
-import type { SamaFixture } from './fixture';
+import { cookieAttributes, type SamaFixture } from './fixture';
 import { clearedRefreshCookie, refreshCookie, unsignCookieValue } from './cookie';
 import { samaError } from './messages';
 import { SamaSessions, type Authenticated } from './sessions';
@@ -14,7 +14,7 @@ export interface LoginBody {
 
 /** The HTTP behaviours of SAMA, by operationId. */
 export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions, cookieSecret: string): Record<string, Behaviour> {
-  const { secure } = fixture.cookie;
+  const attributes = cookieAttributes(fixture);
   /** The refresh token of a signed refresh_token cookie; an unsigned or tampered one is no cookie. */
   const refreshCookieToken = (req: OperationRequest): string | undefined => {
     const raw = credential(req, 'refreshTokenCookie');
@@ -47,7 +47,7 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions, c
     const { access, refresh } = await sessions.startSession(ctx, who.user, deviceId);
     return {
       status: 200,
-      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, secure, cookieSecret) },
+      headers: { 'set-cookie': refreshCookie(refresh.token, fixture.tokens.refreshTokenSeconds, attributes, cookieSecret) },
       body: { user: SamaSessions.visible(who.user), access_token: access.token, expired_at: access.expiresAt },
     };
   };
@@ -55,7 +55,7 @@ export function createBehaviours(fixture: SamaFixture, sessions: SamaSessions, c
   /** `POST /logout`: ends the device's session (access token + refresh cookie) and clears the cookie. */
   const logout: Behaviour = (req, ctx) => {
     sessions.logout(ctx, credential(req, 'bearerAuth') ?? '', refreshCookieToken(req));
-    return { status: 200, headers: { 'set-cookie': clearedRefreshCookie(secure) }, body: { success: true } };
+    return { status: 200, headers: { 'set-cookie': clearedRefreshCookie(attributes) }, body: { success: true } };
   };
 
   /**

@@ -26,31 +26,35 @@ export function unsignCookieValue(raw: string, secret: string): string | undefin
   return expected.length === given.length && timingSafeEqual(expected, given) ? value : undefined;
 }
 
+export type SameSite = 'Strict' | 'Lax' | 'None';
+
+/** How the cookie is marked: `Secure` or not, and its `SameSite` (the fixture's `cookie`). */
+export interface CookieAttributes {
+  secure: boolean;
+  sameSite: SameSite;
+}
+
 /**
  * `refresh_token=<URL-encoded signed token>; Max-Age=<s>; HttpOnly; SameSite=Lax` (+ `Secure` when
- * configured).
+ * configured; another SameSite when the fixture says so).
  */
-export function refreshCookie(token: string, maxAgeSeconds: number, secure: boolean, secret: string): string {
+export function refreshCookie(token: string, maxAgeSeconds: number, attributes: CookieAttributes, secret: string): string {
   return [
     `${REFRESH_COOKIE}=${encodeURIComponent(signCookieValue(token, secret))}`,
     `Max-Age=${maxAgeSeconds}`,
     'HttpOnly',
-    ...(secure ? ['Secure'] : []),
-    'SameSite=Lax',
+    ...marks(attributes),
   ].join('; ');
+}
+
+function marks({ secure, sameSite }: CookieAttributes): string[] {
+  return [...(secure ? ['Secure'] : []), `SameSite=${sameSite}`];
 }
 
 /**
  * Clears the cookie: `Max-Age=0`, as the real server, plus an `Expires` in the past for cookie jars
  * that ignore Max-Age.
  */
-export function clearedRefreshCookie(secure: boolean): string {
-  return [
-    `${REFRESH_COOKIE}=`,
-    'Max-Age=0',
-    'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
-    'HttpOnly',
-    ...(secure ? ['Secure'] : []),
-    'SameSite=Lax',
-  ].join('; ');
+export function clearedRefreshCookie(attributes: CookieAttributes): string {
+  return [`${REFRESH_COOKIE}=`, 'Max-Age=0', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT', 'HttpOnly', ...marks(attributes)].join('; ');
 }

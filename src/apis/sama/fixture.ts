@@ -1,3 +1,4 @@
+import type { CookieAttributes, SameSite } from './cookie';
 import { duplicates, secondsSchema, settingsSchema } from '../shared/fixture-schemas';
 
 export interface SamaOrganization {
@@ -20,7 +21,8 @@ export interface SamaUser {
 
 export interface SamaFixture {
   tokens: { accessTokenSeconds: number; refreshTokenSeconds: number; newLoginRevokesOlder: boolean };
-  cookie: { secure: boolean };
+  /** `secure` left out: Secure exactly when `sameSite` is None. */
+  cookie: { secure?: boolean; sameSite: SameSite };
   websocket: { maxMessageBytes: number };
   organizations: SamaOrganization[];
   users: SamaUser[];
@@ -52,8 +54,13 @@ export const fixtureSchema = {
     cookie: settingsSchema({
       secure: {
         type: 'boolean',
-        default: false,
-        description: 'Mark the refresh_token cookie Secure (the real server does; off so that browsers keep it on plain http)',
+        description:
+          'Mark the refresh_token cookie Secure (the real server does). Default: off, so that browsers keep it on plain http, unless sameSite is None, which needs it',
+      },
+      sameSite: {
+        enum: ['Strict', 'Lax', 'None'],
+        default: 'Lax',
+        description: 'The cookie\'s SameSite. None lets a page on another site send it (browsers that block third-party cookies still will not), and implies Secure',
       },
     }),
     websocket: settingsSchema({
@@ -108,8 +115,22 @@ export function checkFixture(fixture: SamaFixture): Array<{ path: string; messag
     ...duplicates(fixture.organizations, (o) => o._id, '/organizations', '_id'),
     ...duplicates(fixture.users, (u) => u._id, '/users', '_id'),
     ...duplicateLogins(fixture.users),
+    ...(fixture.cookie.sameSite === 'None' && fixture.cookie.secure === false
+      ? [
+          {
+            path: '/cookie/secure',
+            message: 'is false, but sameSite None needs Secure (browsers drop a SameSite=None cookie without it); remove secure: false, or use sameSite Lax',
+          },
+        ]
+      : []),
     ...unknownOrg,
   ];
+}
+
+/** How the refresh cookie is marked: Secure when set so, or by default when SameSite is None. */
+export function cookieAttributes(fixture: SamaFixture): CookieAttributes {
+  const { sameSite, secure } = fixture.cookie;
+  return { sameSite, secure: secure ?? sameSite === 'None' };
 }
 
 /** Logins are unique inside an organization (case-insensitively), not across organizations. */
