@@ -221,6 +221,8 @@ export function buildProgram(): Command {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A closed terminal: save and stop as on SIGTERM, rather than die with the state unsaved.
+      process.once('SIGHUP', stop);
     });
   addFibSignCommand(program);
   addVerifyCommand(program);

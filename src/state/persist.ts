@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StartupError } from '../errors';
@@ -196,6 +196,96 @@ function syncFolder(dir: string): void {
   }
 }
 
+/** Entries serialized between two yields to the event loop while saving. */
+const SAVE_BATCH = 256;
+
+/**
+ * Streams the state to `file` atomically, a few hundred entries at a time with a write (and so a
+ * turn of the event loop) between batches: a save never stalls request handling for more than the
+ * time one batch takes to serialize, whatever the size of the state. Through a symlink, the file
+ * it points to is replaced and the link kept.
+ */
+export async function saveStreamed(file: string, sessions: Sessions, savedAt: Date, keys?: KeyRing): Promise<void> {
+  const target = targetOf(file);
+  const tmp = temporaryFileOf(target);
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    const head = { ...(keys ? { keys: keys.export() } : {}), format: STATE_FORMAT, version: STATE_VERSION, savedAt: savedAt.toISOString() };
+    await handle.write(`${JSON.stringify(head).slice(0, -1)},"sessions":[`);
+    let firstSession = true;
+    for (const session of sessions.all()) {
+      const meta = { name: session.name, clock: session.clock.state, outbox: session.outbox.state };
+      await handle.write(`${firstSession ? '' : ','}${JSON.stringify(meta).slice(0, -1)},"store":[`);
+      firstSession = false;
+      let firstEntry = true;
+      for (const batch of session.store.batches(SAVE_BATCH)) {
+        const parts: string[] = [];
+        for (const e of batch) {
+          if (EPHEMERAL_KEY.test(e.key)) continue;
+          parts.push(JSON.stringify([e.key, e.value, Number.isFinite(e.expiresAt) ? e.expiresAt : null]));
+        }
+        if (parts.length === 0) continue;
+        await handle.write(`${firstEntry ? '' : ','}${parts.join(',')}`);
+        firstEntry = false;
+      }
+      await handle.write(']}');
+    }
+    await handle.write(']}');
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  syncFolder(path.dirname(target));
+}
+
+/** The file a state file path names: through symlinks (even one whose file does not exist yet). */
+function targetOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return path.resolve(path.dirname(file), readlinkSync(file));
+    } catch {
+      return file;
+    }
+  }
+}
+
+function temporaryFileOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+}
+
+/** Removes temporary files an earlier run left beside the state file (killed in the middle of a save). */
+export function removeLeftovers(file: string, logger: Logger): void {
+  const target = targetOf(file);
+  const dir = path.dirname(target);
+  const pattern = new RegExp(`^\\.${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.tmp$`);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    try {
+      unlinkSync(path.join(dir, name));
+      logger.info(`removed ${name}, left by an earlier run in the middle of a save`);
+    } catch {
+      // not ours to remove
+    }
+  }
+}
+
 /** Default time between saves while the state changes. */
 export const DEFAULT_SAVE_INTERVAL_MS = 5000;
 
@@ -229,6 +319,7 @@ export class StateFile {
     options: { intervalMs?: number; now?: () => Date; keys?: KeyRing } = {},
   ): StateFile {
     const snapshot = readStateFile(file);
+    removeLeftovers(file, logger);
     if (snapshot) restoreSnapshot(sessions, snapshot);
     if (snapshot?.keys) options.keys?.restore(snapshot.keys);
     const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()), options.keys);
@@ -253,8 +344,7 @@ export class StateFile {
     const next = this.writing.then(async () => {
       const changes = this.sessions.changes;
       const keyChanges = this.keys?.changes ?? 0;
-      const text = JSON.stringify(snapshotOf(this.sessions, this.now(), this.keys));
-      await writeFileAtomically(this.file, text);
+      await saveStreamed(this.file, this.sessions, this.now(), this.keys);
       this.savedChanges = changes;
       this.savedKeyChanges = keyChanges;
     });

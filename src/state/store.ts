@@ -127,6 +127,22 @@ export class MemoryStore implements Store {
     return this.evicted - before;
   }
 
+  /**
+   * Live entries in batches of `size`, read lazily: between two batches the store may change (an
+   * entry used meanwhile may come twice; the later copy wins at load). For saving without stalling.
+   */
+  *batches(size: number): Generator<StoredEntry[]> {
+    let batch: StoredEntry[] = [];
+    for (const [key, entry] of this.map) {
+      if (entry.expiresAt > this.clock.now()) batch.push({ key, value: entry.value, expiresAt: entry.expiresAt });
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
   /** Removes every expired entry. */
   sweep(): void {
     const now = this.clock.now();

@@ -32,15 +32,15 @@ describe('authdouble verify (the built CLI)', () => {
     const run = await finished(runCli(['verify', '--api', 'b2core', '--target', `${server.url}/b2core`, '--junit', junit, '--json', json]));
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toBe(`verify b2core against ${server.url}/b2core: 23 checks; control API found: each check runs in its own state session`);
+    expect(lines[0]).toBe(`verify b2core against ${server.url}/b2core: 24 checks; control API found: each check runs in its own state session`);
     expect(lines).toContainEqual(expect.stringMatching(/^ok {3}b2core\.stateful\.refresh-single-use: A refresh token works once; reusing it gets 401 invalid_token \[\d+ ms\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^skip b2core\.destructive\.sign-in-rate-limit: .* \(needs --destructive \(it locks test accounts or moves the clock\)\) \[\d+ ms\]$/));
-    expect(run.stdout).toMatch(new RegExp(`verify b2core against ${server.url}/b2core: 18 passed, 0 failed, 5 skipped in \\d+\\.\\d s`));
+    expect(run.stdout).toMatch(new RegExp(`verify b2core against ${server.url}/b2core: 19 passed, 0 failed, 5 skipped in \\d+\\.\\d s`));
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/<testsuite name="verify b2core" tests="23" failures="0" skipped="5"/);
-    expect(xml.match(/<testcase /g)).toHaveLength(23);
+    expect(xml).toMatch(/<testsuite name="verify b2core" tests="24" failures="0" skipped="5"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(24);
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.counts).toEqual({ passed: 18, failed: 0, skipped: 5 });
+    expect(report.counts).toEqual({ passed: 19, failed: 0, skipped: 5 });
     expect(report.target).toBe(`${server.url}/b2core`);
   });
 

@@ -1,0 +1,136 @@
+/**
+ * Every command in docs/verify.md and docs/replay.md runs, as written, with the built CLI (issue 15).
+ * A command is a line that starts with `$ ` in a ```sh block; it must exit 0 unless it ends with
+ * `# exit N`. What the docs call http://127.0.0.1:4600 is a server started here (`npm start`'s
+ * twin), http://127.0.0.1:4712 one whose vault tokens live 600 s, and files they write go to a
+ * temporary folder. `authdouble record` gets one request through its proxy and then Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cliPath, root, serveCli, type CliRun } from '../helpers/cli';
+import { waitFor } from '../helpers/ports';
+
+jest.setTimeout(300_000);
+
+interface DocCommand {
+  doc: string;
+  line: number;
+  command: string;
+  exit: number;
+}
+
+function commandsOf(doc: string): DocCommand[] {
+  const lines = readFileSync(path.join(root, doc), 'utf8').split('\n');
+  const out: DocCommand[] = [];
+  let inSh = false;
+  lines.forEach((text, i) => {
+    if (/^```/.test(text)) {
+      inSh = !inSh && text.trim() === '```sh';
+      return;
+    }
+    if (!inSh || !text.startsWith('$ ')) return;
+    const exit = /#\s*exit (\d)\s*$/.exec(text);
+    out.push({ doc, line: i + 1, command: text.slice(2).replace(/\s+#.*$/, '').trim(), exit: exit ? Number(exit[1]) : 0 });
+  });
+  return out;
+}
+
+const commands = [...commandsOf('docs/verify.md'), ...commandsOf('docs/replay.md')];
+
+let dir: string;
+let main: CliRun & { url: string };
+let shortTokens: CliRun & { url: string };
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'authdouble-docs-'));
+  const fixtures = path.join(dir, 'short-tokens');
+  mkdirSync(fixtures);
+  const vault = readFileSync(path.join(root, 'fixtures/vault.yaml'), 'utf8').replace('accessTokenSeconds: 86400', 'accessTokenSeconds: 600');
+  expect(vault).toContain('accessTokenSeconds: 600');
+  writeFileSync(path.join(fixtures, 'vault.yaml'), vault);
+  main = await serveCli(['--log-level', 'silent']);
+  shortTokens = await serveCli(['--log-level', 'silent', '--fixtures', fixtures]);
+});
+
+afterAll(async () => {
+  await main?.stop();
+  await shortTokens?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The command as the test runs it: our servers, the built CLI, files in the temporary folder. */
+function adapt(command: string): string {
+  return command
+    .replace(/http:\/\/127\.0\.0\.1:4600/g, main.url)
+    .replace(/http:\/\/127\.0\.0\.1:4712/g, shortTokens.url)
+    .replace(/--port 4714/g, '--port 0')
+    .replace(/(^|\s)reports\//g, `$1${dir}/reports/`)
+    .replace(/(^|\s)vault\.har/g, `$1${dir}/vault.har`)
+    .replace(/(^|\s)(npx )?authdouble /g, `$1${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} `);
+}
+
+function run(command: string, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd: root, env: { ...process.env, AUTHDOUBLE_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      onStdout?.(out, child);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+it('the docs have commands to run', () => {
+  expect(commands.length).toBeGreaterThan(15);
+  expect(commands.some((c) => c.command.startsWith('authdouble record'))).toBe(true);
+});
+
+// In document order: the record command writes the vault.har that a later replay reads.
+it.each(commands.map((c) => [`${c.doc}:${c.line}`, c] as const))('%s runs as documented', async (_where, doc) => {
+  const command = adapt(doc.command);
+  if (doc.command.startsWith('authdouble record')) {
+    // A proxy: one password grant through it, then Ctrl-C, as the doc shows.
+    let sent = false;
+    let seen = '';
+    const result = await run(`exec ${command}`, (out, child) => {
+      seen = out;
+      const proxy = /proxy listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (!proxy || sent) return;
+      sent = true;
+      void fetch(`${proxy}/reg/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'password', client_id: 'vault-mobile-app', username: 'viewer@example.com', password: readViewerPassword() }),
+      })
+        .then((res) => res.arrayBuffer())
+        .then(() => waitFor(() => /POST \/reg\/auth\/token -> 200/.test(seen), 10_000, 'the recorded line'))
+        .finally(() => child.kill('SIGINT'));
+    });
+    expect({ code: result.code, err: result.err }).toEqual({ code: 0, err: '' });
+    expect(result.out).toMatch(/SIGINT: wrote 1 exchanges to .*vault\.har \(0 broke the spec\)/);
+    return;
+  }
+  const result = await run(command);
+  expect({ command: doc.command, code: result.code, err: result.code === doc.exit ? '' : `${result.err}\n${result.out.slice(-3000)}` }).toEqual({
+    command: doc.command,
+    code: doc.exit,
+    err: '',
+  });
+});
+
+/** The password of vault's viewer@example.com, from the shipped fixture. */
+function readViewerPassword(): string {
+  const text = readFileSync(path.join(root, 'fixtures/vault.yaml'), 'utf8');
+  const m = /username:\s*viewer@example\.com[\s\S]*?password:\s*['"]?([^'"\n]+)['"]?/.exec(text);
+  if (!m?.[1]) throw new Error('fixtures/vault.yaml has no viewer@example.com password');
+  return m[1].trim();
+}
