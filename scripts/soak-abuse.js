@@ -46,7 +46,7 @@ async function attack(base, seconds) {
   // Sign-up flood.
   jobs.push((async () => {
     let i = 0;
-    while (Date.now() < until) await Promise.all(Array.from({ length: 8 }, () => post(`${base}/khe/v1.0/users`, { client: 'khe-web', email: `flood${i++}@khe.io`, password: 'password-1' })));
+    while (Date.now() < until) await Promise.all(Array.from({ length: 8 }, () => post(`${base}/khe/v1.0/users`, { client: 'khe-web', email: `flood${i++}@khe.io`, password: 'password-1' }).catch(() => undefined)));
   })());
   // 250-way sign-ins.
   jobs.push((async () => {

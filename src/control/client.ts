@@ -83,7 +83,11 @@ export class ControlClient {
     const headers: Record<string, string> = {};
     if (this.options.adminToken) headers.authorization = `Bearer ${this.options.adminToken}`;
     try {
-      const res = await fetch(`${this.base}/clock`, { headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      const res = await fetch(`${this.base}/clock`, {
+        headers,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit);
       await res.arrayBuffer();
       if (res.ok) return 'available';
       // Only authdouble's own 401 counts: a gateway that wants a login for every path is not a control API.

@@ -5,7 +5,7 @@ import { StartupError } from '../errors';
 import type { Logger } from '../logger';
 import type { ClockState } from './clock';
 import type { OutboxMessage, OutboxState } from './outbox';
-import type { Sessions } from './sessions';
+import { MAX_SESSIONS, type Sessions } from './sessions';
 import type { StoredEntry } from './store';
 import { checkKeys, type KeyRing, type StoredKey } from '../apis/shared/keys';
 
@@ -63,14 +63,16 @@ export function snapshotOf(sessions: Sessions, savedAt: Date, keys?: KeyRing): S
 }
 
 /** Puts a snapshot's sessions back (entries that expired meanwhile are left out). */
-export function restoreSnapshot(sessions: Sessions, snapshot: StateSnapshot): void {
+export function restoreSnapshot(sessions: Sessions, snapshot: StateSnapshot): number {
+  let leftOut = 0;
   for (const saved of snapshot.sessions) {
     const session = sessions.get(saved.name);
     session.clock.restore(saved.clock);
     session.store.clear();
-    session.store.load(saved.store.map(([key, value, expiresAt]): StoredEntry => ({ key, value, expiresAt: expiresAt ?? Infinity })));
+    leftOut += session.store.load(saved.store.map(([key, value, expiresAt]): StoredEntry => ({ key, value, expiresAt: expiresAt ?? Infinity })));
     session.outbox.restore(saved.outbox);
   }
+  return leftOut;
 }
 
 /**
@@ -129,11 +131,18 @@ function snapshotProblem(data: unknown): string | undefined {
     const at = `sessions[${i}]`;
     if (!isRecord(s) || typeof s.name !== 'string' || s.name === '') return `${at}.name is not a name`;
     if (!isRecord(s.clock) || typeof s.clock.offsetMs !== 'number' || !optionalNumber(s.clock.pinnedAt)) return `${at}.clock is not a clock`;
+    // The clock must stay inside the range the control API allows (1970-01-01 .. 9000-01-01).
+    if (!(Math.abs(s.clock.offsetMs) <= CLOCK_SPAN_MS)) return `${at}.clock.offsetMs ${String(s.clock.offsetMs)} is out of range`;
+    if (s.clock.pinnedAt !== undefined && !((s.clock.pinnedAt as number) >= 0 && (s.clock.pinnedAt as number) < CLOCK_SPAN_MS)) {
+      return `${at}.clock.pinnedAt ${String(s.clock.pinnedAt)} is out of range`;
+    }
     if (!Array.isArray(s.store)) return `${at}.store is not a list`;
     for (const [j, e] of s.store.entries()) {
       if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || (e[2] !== null && typeof e[2] !== 'number')) {
         return `${at}.store[${j}] is not [key, value, expiresAt]`;
       }
+      const bad = recordProblem(e[0] as string, e[1]);
+      if (bad) return `${at}.store[${j}] (${(e[0] as string).slice(0, 80)}): ${bad}`;
     }
     if (!isRecord(s.outbox) || typeof s.outbox.nextId !== 'number' || !Array.isArray(s.outbox.messages)) return `${at}.outbox is not an outbox`;
     for (const [j, m] of (s.outbox.messages as unknown[]).entries()) {
@@ -141,6 +150,42 @@ function snapshotProblem(data: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Milliseconds from 1970-01-01 to 9000-01-01: the clock's range. */
+const CLOCK_SPAN_MS = Date.UTC(9000, 0, 1);
+
+/**
+ * What is wrong with a stored record of a kind this server knows the shape of (the token book's
+ * tokens, families and per-user lists; rate-limit counters; users): undefined when nothing is, or
+ * when the kind is not one of these.
+ */
+function recordProblem(key: string, value: unknown): string | undefined {
+  const kind = key.split(':')[1];
+  const numbers = (v: Record<string, unknown>, ...names: string[]) => names.find((n) => typeof v[n] !== 'number' || !Number.isFinite(v[n]));
+  switch (kind) {
+    case 'subject':
+      return Array.isArray(value) && value.every((f) => typeof f === 'string') ? undefined : 'is not a list of session ids';
+    case 'family': {
+      if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.tokens)) return 'is not a session';
+      const n = numbers(value, 'expiresAt');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'token': {
+      if (!isRecord(value) || typeof value.kind !== 'string' || typeof value.family !== 'string' || typeof value.token !== 'string') return 'is not a token';
+      const n = numbers(value, 'issuedAt', 'expiresAt');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'ratelimit': {
+      if (!isRecord(value)) return 'is not a rate-limit counter';
+      const n = numbers(value, 'count', 'windowStart');
+      return n ? `${n} is not a number` : undefined;
+    }
+    case 'user':
+      return isRecord(value) ? undefined : 'is not a user';
+    default:
+      return undefined;
+  }
 }
 
 function isOutboxMessage(m: unknown): m is OutboxMessage {
@@ -320,7 +365,11 @@ export class StateFile {
   ): StateFile {
     const snapshot = readStateFile(file);
     removeLeftovers(file, logger);
-    if (snapshot) restoreSnapshot(sessions, snapshot);
+    const leftOut = snapshot ? restoreSnapshot(sessions, snapshot) : 0;
+    if (snapshot && snapshot.sessions.length > MAX_SESSIONS) {
+      logger.warn(`state file ${file} holds ${snapshot.sessions.length} sessions; only the last ${MAX_SESSIONS} are kept (the bound), and the file will be saved that way`);
+    }
+    if (leftOut > 0) logger.warn(`state file ${file}: ${leftOut} entries are over the state bounds (docs/hardening.md) and were left out; the file will be saved without them`);
     if (snapshot?.keys) options.keys?.restore(snapshot.keys);
     const state = new StateFile(file, sessions, logger, options.now ?? (() => new Date()), options.keys);
     if (snapshot) {
