@@ -9,6 +9,8 @@ module.exports = {
   testTimeout: 30000,
   // The end-to-end tests run the built CLI: build dist/ first when the sources are newer.
   globalSetup: '<rootDir>/tests/global-setup.js',
+  // The default keys file goes to a temporary folder, not the developer's own cache.
+  setupFiles: ['<rootDir>/tests/setup-env.js'],
   // Tests start servers on 127.0.0.1 and stop them; no open handle should outlive a file.
   forceExit: false,
 };

@@ -146,7 +146,7 @@ async function killAndCount(dir, signal) {
   child.kill(signal);
   stop = true;
   await Promise.all(workers);
-  await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
   const again = await serve();
   let lost = 0;
   let oldestLost;
@@ -158,6 +158,7 @@ async function killAndCount(dir, signal) {
     }
   }
   again.child.kill('SIGTERM');
+  await new Promise((r) => again.child.once('exit', r));
   return { acked: acked.length, lost, window: oldestLost ? ((killedAt - oldestLost) / 1000).toFixed(1) : '0' };
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run soak` (after `npm run build`). SOAK_MODE=live runs this file's mode; any other mode runs
- * scripts/soak.js (the store under a million tokens).
+ * `npm run soak`. SOAK_MODE=live runs this file's mode; without it, issue 13's abuse soak
+ * (scripts/soak-abuse.js) runs.
  *
  * SOAK_MODE=live: the memory that live tokens cost, through the real sign-in behaviours of b2core,
  * vault, sama and khe (fixtures with many users, each signing in once, so that no per-user cap
@@ -13,7 +13,7 @@
  * Run with `node --expose-gc` (npm run soak does). It takes a minute or two: RS256 signing is slow.
  */
 if (process.env.SOAK_MODE !== 'live') {
-  require('./soak.js');
+  require('./soak-abuse.js');
 } else {
   main().catch((err) => {
     process.stderr.write(`soak failed: ${err.stack ?? err}\n`);

@@ -164,7 +164,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--tls-dir <dir>', 'where --https keeps its certificate (default ~/.authdouble/tls)').env('AUTHDOUBLE_TLS_DIR'),
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (flags: ServeFlags, command: Command) => {
       const apis = flags.api ?? knownApis;
       // A folder stays a folder (its other APIs' files are read as before); a file is one API's fixture.
       const fixtureFiles =
@@ -186,7 +186,9 @@ export function buildProgram(): Command {
         admin: flags.admin,
         adminToken: flags.adminToken,
         stateFile: flags.stateFile,
-        keysFile: flags.keysFile,
+        // With --state-file the keys live in it: AUTHDOUBLE_KEYS_FILE from the environment then does
+        // not apply (an explicit --keys-file with --state-file is refused, as options.ts says).
+        keysFile: flags.stateFile !== undefined && command.getOptionValueSource('keysFile') === 'env' ? undefined : flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
         https: flags.https,

@@ -5,6 +5,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { StartupError } from '../../src/errors';
 import { defaultKeysFile } from '../../src/apis/shared/keys';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { runCli, serveCli } from '../helpers/cli';
 
 /**
  * Signing keys are made once and kept (a keys file, or the state file), so that tokens issued before
@@ -113,8 +114,13 @@ describe('the keys file', () => {
     expect((err as Error).message).toMatch(/keys file or a state file, not both/);
   });
 
+  it('in the tests, defaults to a temporary folder, not the developer\'s cache', () => {
+    expect(defaultKeysFile()).toBe(path.join(tmpdir(), 'authdouble-test-cache', 'authdouble', 'keys.json'));
+  });
+
   it('defaults to one file per user in the OS cache folder', () => {
     expect(defaultKeysFile({ XDG_CACHE_HOME: '/x/cache' }, 'linux')).toBe(path.join('/x/cache', 'authdouble', 'keys.json'));
+    expect(defaultKeysFile({ XDG_CACHE_HOME: '/x/cache' }, 'darwin')).toBe(path.join('/x/cache', 'authdouble', 'keys.json'));
     expect(defaultKeysFile({}, 'linux')).toMatch(/\.cache[/\\]authdouble[/\\]keys\.json$/);
     expect(defaultKeysFile({}, 'darwin')).toMatch(/Library[/\\]Caches[/\\]authdouble[/\\]keys\.json$/);
   });
@@ -144,5 +150,31 @@ describe('keys in the state file', () => {
     expect(err).toBeInstanceOf(StartupError);
     expect((err as Error).message).toContain('keys.b2core is not {alg, kid, privateKey}');
     expect(readFileSync(stateFile, 'utf8')).toBe(text);
+  });
+});
+
+describe('the CLI', () => {
+  it('--keys-file keeps the keys across a restart; AUTHDOUBLE_KEYS_FILE yields to --state-file', async () => {
+    const keysFile = path.join(dir, 'cli-keys.json');
+    const first = await serveCli(['--api', 'b2core', '--log-level', 'silent', '--keys-file', keysFile]);
+    const signIn = await read(fetch(`${first.url}/api/v2/signin`, json({ email: 'foo@bar.com', password: 'Secret123' })));
+    await first.stop();
+    const second = await serveCli(['--api', 'b2core', '--log-level', 'silent'], { AUTHDOUBLE_KEYS_FILE: keysFile });
+    const jwks = createLocalJWKSet(await read(fetch(`${second.url}/__admin/keys`)));
+    await expect(jwtVerify(signIn.accessToken.token, jwks)).resolves.toBeDefined();
+    await second.stop();
+
+    // The environment's keys file does not stop a --state-file start (the keys go in the state file).
+    const stateFile = path.join(dir, 'cli-state.json');
+    const third = await serveCli(['--api', 'b2core', '--log-level', 'silent', '--state-file', stateFile], { AUTHDOUBLE_KEYS_FILE: keysFile });
+    await read(fetch(`${third.url}/api/v2/signin`, json({ email: 'foo@bar.com', password: 'Secret123' })));
+    expect(await third.stop()).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).keys)).toEqual(['b2core']);
+  });
+
+  it('refuses --keys-file together with --state-file, with exit code 2', async () => {
+    const run = runCli(['serve', '--port', '0', '--keys-file', path.join(dir, 'k.json'), '--state-file', path.join(dir, 's.json')]);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toMatch(/keys file or a state file, not both/);
   });
 });

@@ -105,13 +105,17 @@ function generate(name: string, alg: SigningAlg): Promise<StoredKey> {
   });
 }
 
-/** The default keys file: one per user, in the OS's cache folder. */
+/**
+ * The default keys file: one per user, in the OS's cache folder (`$XDG_CACHE_HOME` when it is set,
+ * on any OS, so that a test run can point it at a temporary folder).
+ */
 export function defaultKeysFile(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const home = os.homedir();
   let cache: string;
-  if (platform === 'win32') cache = env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local');
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) cache = env.XDG_CACHE_HOME;
+  else if (platform === 'win32') cache = env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local');
   else if (platform === 'darwin') cache = path.join(home, 'Library', 'Caches');
-  else cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
+  else cache = path.join(home, '.cache');
   return path.join(cache, 'authdouble', 'keys.json');
 }
 
