@@ -1,3 +1,4 @@
+// doc-example: npm-run-contract 0889e698 (docs/verify.md: this file is what npm run contract runs, TARGET_URL and TARGET_API included)
 /**
  * The contract suite as jest tests: one test per check, for each API.
  *

@@ -1,3 +1,4 @@
+// doc-example: state-file-start 35c15299 (docs/hardening.md: serve with --state-file)
 import { Agent, request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

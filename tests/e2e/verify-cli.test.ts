@@ -1,3 +1,4 @@
+// doc-example: verify-cli ddda9f3e (README: verify with --target, --fixtures, --junit, run here against a local server)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// doc-example: fuzz-seed f39f9a51 (docs/hardening.md: the fuzz suite, seed and runs from FUZZ_SEED / FUZZ_RUNS)
 import { fuzzApi, printSummary } from './support/harness';
 
 jest.setTimeout(120_000);

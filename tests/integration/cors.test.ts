@@ -1,6 +1,11 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import WebSocket from 'ws';
+import { exposedHeaders } from '../../src/engine/cors';
 import { StartupError } from '../../src/errors';
+import { defaultSpecDir } from '../../src/paths';
 import { createLogger } from '../../src/logger';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { FOO } from '../helpers/b2core';
@@ -187,6 +192,40 @@ describe('a page on another site', () => {
       expect(lines[0]).toContain(`open the mock as http://localhost:${port}`);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('exposed headers', () => {
+  it('are the base ones plus the specs\' own, without safelisted or forbidden ones, once each', () => {
+    expect(exposedHeaders(['X-Request-Id', 'Set-Cookie', 'Cache-Control', 'retry-after', 'bad header'])).toEqual([
+      'Retry-After',
+      'X-Authdouble-Source',
+      'Location',
+      'WWW-Authenticate',
+      'Allow',
+      'X-Request-Id',
+    ]);
+  });
+
+  it('include a response header a served spec defines', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'authdouble-cors-specs-'));
+    try {
+      cpSync(defaultSpecDir, dir, { recursive: true });
+      const file = path.join(dir, 'b2core.yaml');
+      const spec = readFileSync(file, 'utf8');
+      const marker = "        '200':\n          description: Signed in, or 2FA required.\n";
+      expect(spec).toContain(marker);
+      writeFileSync(file, spec.replace(marker, `${marker}          headers:\n            X-Request-Id:\n              schema:\n                type: string\n`));
+      const server = await startTestServer({ specDir: dir, apis: ['b2core'], strict: false });
+      try {
+        const res = await request(server.url).post('/b2core/api/v2/signin').set('Origin', PAGE).send(FOO).expect(200);
+        expect(res.headers['access-control-expose-headers']!.split(/,\s*/)).toContain('X-Request-Id');
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
