@@ -47,9 +47,14 @@ export class AssetFolder {
   }
 }
 
-/** Swagger UI's distribution files, from the swagger-ui-dist package (resolved on first use). */
+/**
+ * Swagger UI's distribution files. The build copies the two it needs from the swagger-ui-dist dev
+ * dependency to dist/admin/swagger-ui (so installing authdouble pulls in no install-time script);
+ * run from source, they come from the package itself.
+ */
 export function swaggerUiDir(): string {
-  return path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  const copied = path.join(__dirname, 'swagger-ui');
+  return existsSync(copied) ? copied : path.dirname(require.resolve('swagger-ui-dist/package.json'));
 }
 
 /** An HTML page from the console folder, with `{{name}}` placeholders filled (values HTML-escaped). */

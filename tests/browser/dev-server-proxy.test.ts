@@ -10,6 +10,9 @@ import { APP_DIR, runPage, statuses } from './support/page-server';
 
 // README.md's dev-server proxy recipes, run for real: the dev server serves the test app on
 // 127.0.0.1, Chromium loads it, and every request (the sama WebSocket too) goes through the proxy.
+// The README must show these files word for word (first test), so the blocks are run as written:
+// doc-example: browser-vite-config extracted
+// doc-example: browser-webpack-config extracted
 const ROOT = path.join(__dirname, '..', '..');
 
 const SERVERS = [

@@ -4,6 +4,16 @@
  * `# exit N`. What the docs call http://127.0.0.1:4600 is a server started here (`npm start`'s
  * twin), http://127.0.0.1:4712 one whose vault tokens live 600 s, and files they write go to a
  * temporary folder. `authdouble record` gets one request through its proxy and then Ctrl-C.
+ *
+ * The blocks this file runs, by their README/docs marker (tests/unit/doc-examples.test.ts):
+ * doc-example: verify-local-run extracted
+ * doc-example: verify-staging-otp extracted
+ * doc-example: verify-fixtures-file extracted
+ * doc-example: verify-generated extracted
+ * doc-example: verify-flows extracted
+ * doc-example: record-vault extracted
+ * doc-example: replay-differs extracted
+ * doc-example: replay-scenarios extracted
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
  * CommonJS against the installed package over real HTTP.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -122,6 +122,31 @@ describe('the packed package', () => {
       scripts?: Record<string, string>;
     };
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(installed.scripts?.[hook]).toBeUndefined();
+  });
+
+  it('brings no dependency with an install-time script (npm 11 would flag it)', () => {
+    const withScripts: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith('.')) continue;
+        if (name.startsWith('@')) {
+          walk(path.join(dir, name));
+          continue;
+        }
+        const manifest = path.join(dir, name, 'package.json');
+        if (!existsSync(manifest)) continue;
+        const { scripts } = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
+        if (['preinstall', 'install', 'postinstall'].some((hook) => scripts?.[hook] !== undefined)) withScripts.push(name);
+        const nested = path.join(dir, name, 'node_modules');
+        if (existsSync(nested)) walk(nested);
+      }
+    };
+    walk(path.join(consumer, 'node_modules'));
+    expect(withScripts).toEqual([]);
+  });
+
+  it("ships Swagger UI's files for the offline API reference (copied at build from a dev dependency)", () => {
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE']) expect(packedFiles).toContain(`dist/admin/swagger-ui/${file}`);
   });
 
   it.each(['nodenext', 'bundler'])('a strict consumer compiles under %s resolution without skipLibCheck', (resolution) => {

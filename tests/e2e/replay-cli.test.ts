@@ -1,8 +1,5 @@
 // doc-example: record-replay-cli 9efabfc8 (README: record through a proxy, replay against a fresh mock and a target)
-// doc-example: record-vault b8316a62 (docs/replay.md: a recording proxy)
 // doc-example: replay-har d8ae4772 (docs/replay.md: replay the hand-written HAR)
-// doc-example: replay-differs d0dac6cc (docs/replay.md: a target whose answer changed)
-// doc-example: replay-scenarios 3fc53a7e (docs/replay.md: scenarios against a served mock)
 /**
  * The built CLI: `authdouble replay` and `authdouble record` as a tester runs them. Exit 0 when
  * every step passed, 1 when one failed, 2 when the run could not happen (bad flags, broken file,

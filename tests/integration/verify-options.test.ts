@@ -1,4 +1,3 @@
-// doc-example: verify-staging-otp d0a0800b (docs/verify.md: --fixtures and --otp-command, here against a local server)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

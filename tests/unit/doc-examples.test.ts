@@ -32,22 +32,6 @@ for (const file of [...sources(path.join(repoRoot, 'tests')), ...sources(path.jo
 
 const examples = docExamples();
 
-/**
- * Examples known to have no test yet, each with why. Listed, not hidden: each one's title says so.
- * Remove an id from here when its test is written (the check then holds it like the others).
- */
-const NOT_YET_RUN: Record<string, string> = {
-  'browser-vite-config': 'added with issue 11 (README "From a browser app") while the check landed; needs a twin test',
-  'browser-webpack-config': 'added with issue 11 (README "From a browser app") while the check landed; needs a twin test',
-  'verify-local-run': 'docs/verify.md rewritten with issue 15 while the check landed; needs extraction or a twin',
-  'verify-staging-otp': 'docs/verify.md rewritten with issue 15; the block under this id changed, its twin (verify-options) no longer matches',
-  'verify-fixtures-file': 'docs/verify.md rewritten with issue 15 while the check landed; needs extraction or a twin',
-  'verify-generated': 'docs/verify.md rewritten with issue 15 while the check landed; needs extraction or a twin',
-  'verify-flows': 'docs/verify.md rewritten with issue 15 while the check landed; needs extraction or a twin',
-  'record-vault': 'docs/replay.md changed with issue 15; its twin in replay-cli.test.ts must be re-checked',
-  'replay-differs': 'docs/replay.md changed with issue 15; its twin in replay-cli.test.ts must be re-checked',
-  'replay-scenarios': 'docs/replay.md changed with issue 15; its twin in replay-cli.test.ts must be re-checked',
-};
 
 describe('documentation examples', () => {
   it('finds the examples (the listing below is not empty)', () => {
@@ -59,15 +43,9 @@ describe('documentation examples', () => {
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   });
 
-  it('lists as not yet run only examples that exist', () => {
-    const ids = new Set(examples.map((e) => e.id));
-    expect(Object.keys(NOT_YET_RUN).filter((id) => !ids.has(id))).toEqual([]);
-  });
-
   it.each(
-    examples.map((e) => [`${e.file}:${e.line} (${e.lang}) ${e.id ?? '(no id)'}${e.id && NOT_YET_RUN[e.id] ? ` NOT YET RUN: ${NOT_YET_RUN[e.id]}` : ''}`, e] as const),
+    examples.map((e) => [`${e.file}:${e.line} (${e.lang}) ${e.id ?? '(no id)'}`, e] as const),
   )('%s is run by a test', (_title, example) => {
-    if (example.id !== undefined && NOT_YET_RUN[example.id] !== undefined) return;
     if (example.id === undefined) {
       throw new Error(`${example.file}:${example.line}: put <!-- doc-example: <id> --> on the line before this ${example.lang} block, and a test that runs it`);
     }
