@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
@@ -206,26 +206,39 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Writes `text` to `file` so that a reader sees the old file or the new one, never a torn one:
- * a temporary file beside it, flushed to disk, renamed over it, and the folder flushed. Private to
- * the user (mode 600): it holds passwords of sign-ups and live tokens.
+ * Writes `text` to `file` so that a reader sees the old file or the new one, never a torn one (see
+ * replaceFile). Private to the user (mode 600).
  */
 export async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await replaceFile(file, (handle) => handle.writeFile(text, 'utf8'));
+}
+
+/**
+ * Replaces `file` atomically with what `write` puts in a temporary file beside it: flushed to disk,
+ * renamed over the file, and the folder flushed. The temporary file is removed if anything fails.
+ * Mode 600: these files hold passwords of sign-ups, live tokens and signing keys. Through a
+ * symlink, the file it points to is replaced and the link kept.
+ */
+async function replaceFile(file: string, write: (handle: FileHandle) => Promise<unknown>): Promise<void> {
+  const target = targetOf(file);
+  const tmp = temporaryFileOf(target);
   const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
+    await write(handle);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
+  await handle.close();
   try {
-    await rename(tmp, file);
+    await rename(tmp, target);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  syncFolder(path.dirname(file));
+  syncFolder(path.dirname(target));
 }
 
 function syncFolder(dir: string): void {
@@ -251,10 +264,7 @@ const SAVE_BATCH = 256;
  * it points to is replaced and the link kept.
  */
 export async function saveStreamed(file: string, sessions: Sessions, savedAt: Date, keys?: KeyRing): Promise<void> {
-  const target = targetOf(file);
-  const tmp = temporaryFileOf(target);
-  const handle = await open(tmp, 'w', 0o600);
-  try {
+  await replaceFile(file, async (handle) => {
     const head = { ...(keys ? { keys: keys.export() } : {}), format: STATE_FORMAT, version: STATE_VERSION, savedAt: savedAt.toISOString() };
     await handle.write(`${JSON.stringify(head).slice(0, -1)},"sessions":[`);
     let firstSession = true;
@@ -276,20 +286,7 @@ export async function saveStreamed(file: string, sessions: Sessions, savedAt: Da
       await handle.write(']}');
     }
     await handle.write(']}');
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  syncFolder(path.dirname(target));
+  });
 }
 
 /** The file a state file path names: through symlinks (even one whose file does not exist yet). */

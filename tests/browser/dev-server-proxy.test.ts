@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { startMock, type StartedMock } from '../../src/index';
 import { launchChromium } from '../helpers/chromium';
 import { freePort, waitFor } from '../helpers/ports';
-import { APP_DIR, runPage, statuses } from './support/page-server';
+import { APP_DIR, EVERY_STEP_ANSWERED, runPage, statuses } from './support/page-server';
 
 // README.md's dev-server proxy recipes, run for real: the dev server serves the test app on
 // 127.0.0.1, Chromium loads it, and every request (the sama WebSocket too) goes through the proxy.
@@ -66,22 +66,7 @@ describe.each(SERVERS)("a page served by $name's dev server, through its proxy",
     const run = await runPage(browser, `${serverUrl}/?session=through-proxy`);
     try {
       expect(run.corsErrors).toEqual([]);
-      expect(statuses(run.results)).toEqual({
-        'b2core sign in': 200,
-        'b2core refresh': 200,
-        'b2core sign out': 200,
-        'b2core sign out again': 401,
-        'b2core injected fault': 429,
-        'vault JSON grant': 200,
-        'vault form grant': 200,
-        'khe sign in': 201,
-        'khe PATCH with Basic': 200,
-        'fib sign in': 200,
-        'sama login': 200,
-        'sama login by cookie': 200,
-        'sama websocket connect': 101,
-        'control journal': 200,
-      });
+      expect(statuses(run.results)).toEqual(EVERY_STEP_ANSWERED);
       expect(run.results.find((r) => r.step === 'websocket connect')!.body).toEqual({ response: { id: '1', success: true } });
     } finally {
       await run.close();

@@ -87,3 +87,21 @@ export async function runPage(browser: Browser, url: string, options: { ignoreHT
 export function statuses(results: PageRun['results']): Record<string, number> {
   return Object.fromEntries(results.map((r) => [`${r.api} ${r.step}`, r.status]));
 }
+
+/** What the test app's steps answer when everything works: the same through CORS or a dev-server proxy. */
+export const EVERY_STEP_ANSWERED: Record<string, number> = {
+  'b2core sign in': 200,
+  'b2core refresh': 200,
+  'b2core sign out': 200,
+  'b2core sign out again': 401,
+  'b2core injected fault': 429,
+  'vault JSON grant': 200,
+  'vault form grant': 200,
+  'khe sign in': 201,
+  'khe PATCH with Basic': 200,
+  'fib sign in': 200,
+  'sama login': 200,
+  'sama login by cookie': 200,
+  'sama websocket connect': 101,
+  'control journal': 200,
+};
