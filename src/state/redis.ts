@@ -251,19 +251,27 @@ export class RedisBackend implements StateBackend {
   /** Connects to `url` (redis:// or rediss://); a Redis that cannot be reached stops start-up. */
   static async connect(options: RedisBackendOptions): Promise<RedisBackend> {
     const shown = redactUrl(options.url);
+    let started = false;
     const client: Client = createClient({
       url: options.url,
       // A command sent while Redis is away fails at once (503) rather than waiting for it.
       disableOfflineQueue: true,
-      socket: { connectTimeout: 3000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1000) },
+      socket: {
+        connectTimeout: 3000,
+        // At start-up one failed attempt is enough to stop; once serving, retry without end.
+        reconnectStrategy: (retries, cause) => (started ? Math.min(50 * 2 ** retries, 1000) : cause),
+      },
     });
     const backend = new RedisBackend(client, options.logger, options.clock ?? systemClock, shown);
-    client.on('error', (err: Error) => backend.lost(err.message));
+    client.on('error', (err: Error) => {
+      if (started) backend.lost(err.message);
+    });
     client.on('ready', () => backend.back());
     try {
       await client.connect();
+      started = true;
     } catch (err) {
-      client.destroy();
+      if (client.isOpen) client.destroy();
       throw new StartupError(`--store ${shown}: cannot reach Redis (${(err as Error).message})`);
     }
     return backend;
