@@ -18,6 +18,21 @@ const nameValues = {
   items: { type: 'object', required: ['name', 'value'], properties: { name: { type: 'string' }, value: { type: 'string' } } },
 };
 
+/** Chromium's `_webSocketMessages`: the frames of the WebSocket an upgrade entry opened. */
+const webSocketMessages = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'opcode', 'data'],
+    properties: {
+      type: { enum: ['send', 'receive'] },
+      time: { type: 'number' },
+      opcode: { type: 'integer', minimum: 0, maximum: 15 },
+      data: { type: 'string' },
+    },
+  },
+};
+
 /** What replay needs of a HAR; browsers' extra fields are let through. */
 const harSchema = {
   type: 'object',
@@ -62,6 +77,7 @@ const harSchema = {
                   },
                 },
               },
+              _webSocketMessages: webSocketMessages,
             },
           },
         },
