@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, runCli, serveCli, type CliRun } from '../helpers/cli';
+import { WebSocket } from 'ws';
 import { freePort, waitFor } from '../helpers/ports';
 
 let dir: string;
@@ -93,6 +94,26 @@ describe('authdouble replay', () => {
     noStack(err);
   });
 
+  it('exits 2 on malformed WebSocket frames (_webSocketMessages), naming the entry', async () => {
+    const har = JSON.parse(readFileSync(path.join(root, 'fixtures/har/sama-websocket.har'), 'utf8'));
+    const file = path.join(dir, 'frames.har');
+    har.log.entries[1]._webSocketMessages[3] = { type: 'received', time: 'now', opcode: 1 };
+    writeFileSync(file, JSON.stringify(har, null, 2));
+    const bad = await finish(runCli(['replay', file]));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^authdouble replay: .*frames\.har: not a HAR file authdouble can replay:\n/);
+    expect(bad.err).toMatch(/frames\.har:\d+:\d+ log\.entries\[1\]\._webSocketMessages\[3\]\.type \(entry 2\): must be one of "send", "receive"/);
+    expect(bad.err).toMatch(/log\.entries\[1\]\._webSocketMessages\[3\]\.time \(entry 2\): must be number/);
+    expect(bad.err).toMatch(/frames\.har:\d+:\d+ log\.entries\[1\]\._webSocketMessages\[3\]\.data \(entry 2\): is required/);
+    noStack(bad.err);
+    har.log.entries[1]._webSocketMessages = 'frames';
+    writeFileSync(file, JSON.stringify(har, null, 2));
+    const notList = await finish(runCli(['replay', file]));
+    expect(notList.code).toBe(2);
+    expect(notList.err).toMatch(/log\.entries\[1\]\._webSocketMessages \(entry 2\): must be array/);
+    noStack(notList.err);
+  });
+
   it('exits 2 on a missing file and on bad flags', async () => {
     const missing = await finish(runCli(['replay', path.join(dir, 'nope.har')]));
     expect(missing.code).toBe(2);
@@ -131,6 +152,48 @@ describe('authdouble record', () => {
       // And the recording replays against the same server, in a fresh state session.
       const replayed = await finish(runCli(['replay', out, '--target', `${server.url}/b2core`]));
       expect(replayed.code).toBe(0);
+    } finally {
+      await recorder.stop('SIGKILL');
+      await server.stop();
+    }
+  });
+
+  it('proxies the sama WebSocket: its frames go into the HAR, redacted, and replay', async () => {
+    const server = await serveCli(['--log-level', 'silent']);
+    const out = path.join(dir, 'sama-ws.har');
+    const recorder = runCli(['record', '--api', 'sama', '--target', `${server.url}/sama`, '--out', out]);
+    try {
+      await waitFor(() => /proxy listening on (http:\/\/\S+)/.test(recorder.stdout()) || recorder.child.exitCode !== null, 15_000, 'the recorder');
+      const proxy = /proxy listening on (http:\/\/\S+)/.exec(recorder.stdout())![1]!;
+      const res = await fetch(`${proxy}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ organization_id: '680a2fae96cc69d78861f101', login: 'login_u1', password: 'u1_password', device_id: 'cli' }),
+      });
+      const { access_token: token } = (await res.json()) as { access_token: string };
+      const ws = new WebSocket(proxy.replace(/^http/, 'ws'));
+      const answer = await new Promise<string>((resolve, reject) => {
+        ws.once('open', () => ws.send(JSON.stringify({ request: { connect: { token, device_id: 'cli' }, id: 'x' } })));
+        ws.once('message', (data) => resolve(data.toString()));
+        ws.once('error', reject);
+      });
+      expect(JSON.parse(answer)).toEqual({ response: { id: 'x', success: true } });
+      await new Promise((resolve) => {
+        ws.once('close', resolve);
+        ws.close(1000);
+      });
+      await waitFor(() => recorder.stdout().includes('WS connect -> ok'), 5000, 'the live line');
+      expect(await recorder.stop('SIGTERM')).toBe(0);
+      expect(recorder.stdout()).toContain(`SIGTERM: wrote 2 exchanges to ${out} (0 broke the spec)`);
+      const text = readFileSync(out, 'utf8');
+      expect(text).not.toContain(token);
+      const frames = JSON.parse(text).log.entries[1]._webSocketMessages as Array<{ type: string; data: string }>;
+      expect(frames.map((f) => f.type)).toEqual(['send', 'receive']);
+      expect(frames[0]!.data).toMatch(/^\{"request":\{"connect":\{"token":"<redacted:token#\d+>","device_id":"cli"\},"id":"x"\}\}$/);
+
+      const replayed = await finish(runCli(['replay', out, '--target', `${server.url}/sama`]));
+      expect({ code: replayed.code, err: replayed.err }).toEqual({ code: 0, err: '' });
+      expect(replayed.out).toMatch(/^ok {3}sama-ws\.2\.1\.connect: WS \/ connect \[\d+ ms\]$/m);
     } finally {
       await recorder.stop('SIGKILL');
       await server.stop();
