@@ -116,8 +116,29 @@ export function readHar(file: string): Har {
     throw new StartupError(`${file}: not a HAR file authdouble can replay:\n${[...new Set(lines)].join('\n')}`);
   }
   const har = data as unknown as Har;
+  const frameProblems = har.log.entries.flatMap((entry, i) => webSocketProblems(entry, i));
+  if (frameProblems.length > 0) {
+    const located = locator(file);
+    const lines = frameProblems.map((p) => `  ${located(p.pointer)} ${describePointer(p.pointer)}: ${p.message}`);
+    throw new StartupError(`${file}: not a HAR file authdouble can replay:\n${lines.join('\n')}`);
+  }
   har.log.entries = har.log.entries.map(normalise);
   return har;
+}
+
+/** What the schema cannot say about frames: only an upgrade (GET) has them, binary data is base64. */
+function webSocketProblems(entry: HarEntry, index: number): Array<{ pointer: string; message: string }> {
+  const messages = entry._webSocketMessages;
+  if (messages === undefined) return [];
+  const at = `/log/entries/${index}`;
+  if (entry.request.method.toUpperCase() !== 'GET') {
+    return [{ pointer: `${at}/_webSocketMessages`, message: `frames on a ${entry.request.method} request: only a WebSocket upgrade (GET) has them` }];
+  }
+  return messages.flatMap((m, j) =>
+    m.opcode === 2 && !/^[A-Za-z0-9+/]*={0,2}$/.test(m.data)
+      ? [{ pointer: `${at}/_webSocketMessages/${j}/data`, message: 'a binary frame (opcode 2) must be base64' }]
+      : [],
+  );
 }
 
 function normalise(entry: HarEntry): HarEntry {

@@ -245,4 +245,19 @@ describe('replay: the frames of a recording', () => {
     expect(message).toMatch(/log\.entries\[1\]\._webSocketMessages\[2\]\.opcode \(entry 2\): must be integer/);
     expect(message).toMatch(/log\.entries\[1\]\._webSocketMessages\[2\]\.data \(entry 2\): must be string/);
   });
+
+  it('refuses frames on an entry that is no upgrade, and a binary frame that is not base64', async () => {
+    const har = JSON.parse(readFileSync(file, 'utf8')) as any;
+    har.log.entries[0]._webSocketMessages = [];
+    har.log.entries[1]._webSocketMessages[2] = { type: 'send', time: 1, opcode: 2, data: 'not base64!' };
+    const bad = path.join(dir, 'misplaced.har');
+    writeFileSync(bad, JSON.stringify(har, null, 2));
+    const outcome = await runReplay({ files: [bad], target: `${server.url}/sama` });
+    expect(outcome).toEqual({
+      ok: false,
+      message: expect.stringMatching(
+        /^\S+misplaced\.har: not a HAR file authdouble can replay:\n {2}\S+misplaced\.har:\d+:\d+ log\.entries\[0\]\._webSocketMessages \(entry 1\): frames on a POST request: only a WebSocket upgrade \(GET\) has them\n {2}\S+misplaced\.har:\d+:\d+ log\.entries\[1\]\._webSocketMessages\[2\]\.data \(entry 2\): a binary frame \(opcode 2\) must be base64$/,
+      ),
+    });
+  });
 });
