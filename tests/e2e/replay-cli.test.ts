@@ -1,5 +1,6 @@
 // doc-example: record-replay-cli 9efabfc8 (README: record through a proxy, replay against a fresh mock and a target)
 // doc-example: replay-har d8ae4772 (docs/replay.md: replay the hand-written HAR)
+// doc-example: replay-sama-websocket extracted (docs/replay.md: the recorded sama socket replays as shown)
 /**
  * The built CLI: `authdouble replay` and `authdouble record` as a tester runs them. Exit 0 when
  * every step passed, 1 when one failed, 2 when the run could not happen (bad flags, broken file,
@@ -9,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, runCli, serveCli, type CliRun } from '../helpers/cli';
+import { exampleById } from '../helpers/doc-examples';
 import { WebSocket } from 'ws';
 import { freePort, waitFor } from '../helpers/ports';
 
@@ -36,6 +38,18 @@ describe('authdouble replay', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^ok {3}b2core-session\.1\.signIn: POST \/api\/v2\/signin \[\d+ ms\]$/m);
     expect(out).toMatch(/replay fixtures\/har\/b2core-session\.har against a fresh authdouble \(http:\/\/127\.0\.0\.1:\d+\): 6 passed, 0 failed, 0 skipped/);
+  });
+
+  it("replays the recorded sama socket's frames as docs/replay.md shows", async () => {
+    const example = exampleById('replay-sama-websocket').text.split('\n');
+    const command = example[0]!.replace(/^\$ authdouble /, '').split(' ');
+    const { code, out, err } = await finish(runCli(command));
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const steps = (text: string[]) => text.filter((l) => /^(ok|FAIL|skip) /.test(l)).map((l) => l.replace(/ \[\d+ ms\]$/, ''));
+    expect(steps(out.split('\n'))).toEqual(steps(example));
+    expect(steps(example)).toHaveLength(6);
+    const summary = (text: string) => text.replace(/\(http:\/\/127\.0\.0\.1:\d+\)/, '(URL)').replace(/in [\d.]+ s/, 'in T s');
+    expect(summary(out)).toContain(summary(example.find((l) => l.startsWith('replay '))!));
   });
 
   it('runs scenarios against a served mock and writes JUnit and JSON reports', async () => {
