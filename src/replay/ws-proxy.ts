@@ -110,7 +110,7 @@ export function createWsProxy(options: WsProxyOptions): WsProxy {
         const frame = (type: 'send' | 'receive', data: RawData, binary: boolean): void => {
           const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
           const text = binary ? buffer.toString('base64') : buffer.toString('utf8');
-          record.message({ type, time: Date.now() / 1000, opcode: binary ? 2 : 1, data: text });
+          record.message({ type, time: options.now().getTime() / 1000, opcode: binary ? 2 : 1, data: text });
           if (binary) return;
           const json = parseJson(text);
           if (!json.ok) return;

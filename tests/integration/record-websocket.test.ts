@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import type { Har } from '../../src/replay/har';
+import type { Har, HarEntry } from '../../src/replay/har';
+import { Redactor } from '../../src/replay/redact';
 import { startRecorder, type Recorder } from '../../src/replay/recorder';
 import { runReplay } from '../../src/replay/run';
 import { startBrokenProxy, type BrokenProxy } from '../helpers/broken-proxy';
@@ -259,5 +260,43 @@ describe('replay: the frames of a recording', () => {
         /^\S+misplaced\.har: not a HAR file authdouble can replay:\n {2}\S+misplaced\.har:\d+:\d+ log\.entries\[0\]\._webSocketMessages \(entry 1\): frames on a POST request: only a WebSocket upgrade \(GET\) has them\n {2}\S+misplaced\.har:\d+:\d+ log\.entries\[1\]\._webSocketMessages\[2\]\.data \(entry 2\): a binary frame \(opcode 2\) must be base64$/,
       ),
     });
+  });
+});
+
+describe('Redactor: a whole entry with frames (a browser HAR redacted after the fact)', () => {
+  const entry = (url: string, over: Partial<HarEntry>): HarEntry => ({
+    startedDateTime: '2026-01-15T09:00:00.000Z',
+    time: 1,
+    request: { method: 'GET', url, httpVersion: 'HTTP/1.1', cookies: [], headers: [], queryString: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', cookies: [], headers: [], content: { size: 0, mimeType: 'application/json' }, redirectURL: '', headersSize: -1, bodySize: 0 },
+    cache: {},
+    timings: { send: 0, wait: 1, receive: 0 },
+    ...over,
+  });
+
+  it('gives the frames the markers of the HTTP entries before them, and leaves binary frames alone', () => {
+    const token = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const redactor = new Redactor();
+    const login = redactor.redact(
+      entry('http://127.0.0.1:4600/sama/login', {
+        response: { ...entry('x:', {}).response, content: { size: 0, mimeType: 'application/json', text: JSON.stringify({ access_token: token }) } },
+      }),
+    );
+    const marker = JSON.parse(login.response.content.text!).access_token as string;
+    expect(marker).toMatch(/^<redacted:token#\d+>$/);
+    const frames = [
+      { type: 'send' as const, time: 1, opcode: 1, data: JSON.stringify({ request: { connect: { token, device_id: 'd' }, id: 1 } }) },
+      { type: 'receive' as const, time: 2, opcode: 1, data: `not json, but it names ${token}` },
+      { type: 'send' as const, time: 3, opcode: 2, data: Buffer.from('bin').toString('base64') },
+    ];
+    const original = entry('ws://127.0.0.1:4600/sama', { _webSocketMessages: frames });
+    const socket = redactor.redact(original);
+    expect(socket._webSocketMessages).toEqual([
+      { type: 'send', time: 1, opcode: 1, data: JSON.stringify({ request: { connect: { token: marker, device_id: 'd' }, id: 1 } }) },
+      { type: 'receive', time: 2, opcode: 1, data: `not json, but it names ${marker}` },
+      frames[2],
+    ]);
+    // The entry given is left as it was.
+    expect(original._webSocketMessages![0]!.data).toContain(token);
   });
 });
