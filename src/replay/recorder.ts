@@ -72,6 +72,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const har: Har = newHar({ api: options.api, baseUrl: `${target.origin}${basePath}`, redacted: redactor !== undefined });
   writeHar(options.out, har);
   let violations = 0;
+  let closed = false;
+  /** Rewrites the file, until close() wrote it the last time (sockets it ends still report). */
+  const save = (): void => {
+    if (!closed) writeHar(options.out, har);
+  };
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -125,23 +130,23 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         // Redacted now, with the HTTP entries before it; its frames one by one as they come.
         const stored = redactor ? redactor.redact(entry) : entry;
         har.log.entries.push(stored);
-        writeHar(options.out, har);
+        save();
         let broke = false;
         return {
           message(message) {
             stored._webSocketMessages?.push(redactor ? redactor.redactMessage(message) : message);
-            writeHar(options.out, har);
+            save();
           },
           violation(text) {
             if (!broke) violations++;
             broke = true;
             // Schema paths and messages: no values of the frame, so nothing to redact.
             stored.comment = stored.comment === undefined ? text : `${stored.comment}; ${text}`;
-            writeHar(options.out, har);
+            save();
           },
           done(elapsedMs) {
             stored.time = Math.round(elapsedMs * 1000) / 1000;
-            writeHar(options.out, har);
+            save();
           },
         };
       },
@@ -168,6 +173,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       new Promise<void>((resolve) => {
         wsProxy.closeAll();
         writeHar(options.out, har);
+        closed = true;
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

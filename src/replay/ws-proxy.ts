@@ -92,8 +92,16 @@ export function createWsProxy(options: WsProxyOptions): WsProxy {
         socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       }
     });
+    // A client that leaves before the service answered takes the service's socket with it.
+    socket.once('close', () => {
+      if (!upgraded) upstream.terminate();
+    });
     upstream.on('open', () => {
       upgraded = true;
+      if (socket.destroyed) {
+        upstream.terminate();
+        return;
+      }
       const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: () => upstream.protocol || false });
       const early: Array<[RawData, boolean]> = [];
       const queue = (data: RawData, binary: boolean) => early.push([data, binary]);
