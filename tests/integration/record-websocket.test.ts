@@ -6,6 +6,8 @@
  * each answer to the AsyncAPI document and to the recording.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
@@ -231,6 +233,66 @@ describe('replay: the frames of a recording', () => {
     if (!outcome.ok) throw new Error(outcome.message);
     const connect = outcome.report.results.find((r) => r.id === 'alone.1.1.connect');
     expect(connect).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^cannot fill a redacted value: <redacted:token#\d+>: no earlier step of the replay returned a token$/) });
+  });
+
+  it('fails the socket when the target refuses the upgrade, saying what it answered', async () => {
+    // HTTP goes to the server; every upgrade is answered 404.
+    const refusing = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
+        void fetch(`${server.url}${req.url}`, { method: req.method, headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined }).then(async (up) => {
+          res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/plain', 'set-cookie': up.headers.getSetCookie() });
+          res.end(Buffer.from(await up.arrayBuffer()));
+        });
+      });
+    });
+    refusing.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 6\r\n\r\nno ws\n'));
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => refusing.close(() => resolve())));
+    const outcome = await runReplay({ files: [file], target: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/sama`, timeoutMs: 5000 });
+    if (!outcome.ok) throw new Error(outcome.message);
+    expect(outcome.report.results.map((r) => `${r.id} ${r.status}${r.reason ? `: ${r.reason}` : ''}`)).toEqual([
+      'session.1.login passed',
+      'session.2.open failed: the WebSocket did not open: 404 no ws',
+    ]);
+    expect(outcome.report.results[1]).toMatchObject({ expected: '101 (recorded)', actual: '404' });
+  });
+
+  it("finds sama's socket in a browser's HAR by its URL or its frames, and leaves a dev server's socket out", async () => {
+    const har = JSON.parse(readFileSync(file, 'utf8')) as Har;
+    delete har.log._authdouble;
+    const [login, socket] = har.log.entries as [HarEntry, HarEntry];
+    const hmr: HarEntry = {
+      ...socket,
+      request: { ...socket.request, url: 'ws://localhost:5173/?token=abc' },
+      _webSocketMessages: [{ type: 'receive', time: 1, opcode: 1, data: '{"type":"connected"}' }],
+    };
+    // The same socket at the root of a server (a real sama serves it there): found by its frames.
+    const atRoot: HarEntry = { ...socket, request: { ...socket.request, url: socket.request.url.replace(/\/sama\/?$/, '/') } };
+    expect(atRoot.request.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    har.log.entries = [hmr, login, socket, atRoot];
+    const browserHar = path.join(dir, 'browser.har');
+    writeFileSync(browserHar, JSON.stringify(har));
+    const notes: string[] = [];
+    const outcome = await runReplay({ files: [browserHar], target: `${server.url}/sama`, timeoutMs: 5000, onNote: (n) => notes.push(n) });
+    if (!outcome.ok) throw new Error(outcome.message);
+    const results = outcome.report.results.map((r) => `${r.id} ${r.status}`);
+    expect(results).toEqual([
+      'browser.1.login passed',
+      'browser.2.open passed',
+      'browser.2.1.connect passed',
+      'browser.2.2.ping passed',
+      'browser.2.3.userLogin passed',
+      'browser.2.4.userLogout passed',
+      'browser.3.open passed',
+      'browser.3.1.connect passed',
+      'browser.3.2.ping passed',
+      'browser.3.3.userLogin passed',
+      'browser.3.4.userLogout passed',
+    ]);
+    expect(notes).toContain(`${browserHar}: left out 1 entries that are not API calls (pages, assets, /__admin, preflights)`);
   });
 
   it('refuses a HAR whose frames are malformed, naming the entry', async () => {
