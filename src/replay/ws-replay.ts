@@ -83,6 +83,8 @@ interface Step {
   specProblem?: string;
   /** Its answers are not awaited: the frame could not be sent. */
   unsent?: boolean;
+  /** Recorded answers checked. */
+  answers: number;
 }
 
 export async function replayWebSocket(
@@ -137,9 +139,10 @@ export async function replayWebSocket(
   const messages = entry._webSocketMessages ?? [];
   let sent = 0;
   // Answers recorded before the first frame was sent (a greeting) belong to no step: checked as step 0.
-  let current: Step = { n: 0, started: performance.now(), reasons: [] };
+  let current: Step = { n: 0, started: performance.now(), reasons: [], answers: 0 };
   const finish = (step: Step): void => {
-    if (step.n === 0 && step.reasons.length === 0) return;
+    // Step 0 is reported when there was something to check: a greeting the recording has.
+    if (step.n === 0 && step.answers === 0) return;
     const label = step.type ?? 'frame';
     const passed = step.reasons.length === 0;
     const first = step.firstDifference;
@@ -166,12 +169,8 @@ export async function replayWebSocket(
       finish(current);
       const recordedJson = message.opcode === TEXT ? parseJsonValue(message.data) : undefined;
       const type = requestTypeOf(recordedJson);
-      current = { n: ++sent, type, operation: spec.operationOf(type), started: performance.now(), reasons: [] };
-      if (message.opcode === BINARY) {
-        socket.send(Buffer.from(message.data, 'base64'), { binary: true });
-        continue;
-      }
-      const frame = await fillMessage(message.data, ctx);
+      current = { n: ++sent, type, operation: spec.operationOf(type), started: performance.now(), reasons: [], answers: 0 };
+      const frame = message.opcode === BINARY ? { data: Buffer.from(message.data, 'base64'), unfilled: [] } : await fillMessage(message.data, ctx).then((f) => ({ data: f.text, unfilled: f.unfilled }));
       if (frame.unfilled.length > 0) {
         current.reasons.push(`cannot fill a redacted value: ${frame.unfilled.join('; ')}`);
         current.unsent = true;
@@ -182,11 +181,12 @@ export async function replayWebSocket(
         current.unsent = true;
         continue;
       }
-      socket.send(frame.text);
+      socket.send(frame.data, { binary: message.opcode === BINARY });
       continue;
     }
     if (message.opcode !== TEXT && message.opcode !== BINARY) continue;
     if (current.unsent) continue;
+    current.answers++;
     checkAnswer(message, current, await inbox.take(message.opcode === TEXT ? frameId(parseJsonValue(message.data)) : undefined, env.timeoutMs), spec, carry);
   }
   finish(current);

@@ -295,6 +295,27 @@ describe('replay: the frames of a recording', () => {
     expect(notes).toContain(`${browserHar}: left out 1 entries that are not API calls (pages, assets, /__admin, preflights)`);
   });
 
+  it('sends binary frames as recorded, and waits for an answer recorded before any frame was sent (step 0)', async () => {
+    const har = JSON.parse(readFileSync(file, 'utf8')) as Har;
+    const frames = har.log.entries[1]!._webSocketMessages!;
+    frames.unshift({ type: 'receive', time: 1, opcode: 1, data: '{"response":{"id":"hello","pong":{}}}' });
+    frames.splice(3, 0, { type: 'send', time: 2, opcode: 2, data: Buffer.from('{"request":{"ping":{},"id":"b"}}').toString('base64') }, { type: 'receive', time: 3, opcode: 1, data: '{"response":{"id":"b","pong":{}}}' });
+    const edited = path.join(dir, 'edited.har');
+    writeFileSync(edited, JSON.stringify(har));
+    const outcome = await runReplay({ files: [edited], target: `${server.url}/sama`, timeoutMs: 300 });
+    if (!outcome.ok) throw new Error(outcome.message);
+    expect(outcome.report.results.map((r) => `${r.id} ${r.status}${r.reason ? `: ${r.reason}` : ''}`)).toEqual([
+      'edited.1.login passed',
+      'edited.2.open passed',
+      'edited.2.0.frame failed: no answer within 300 ms',
+      'edited.2.1.connect passed',
+      'edited.2.2.frame passed',
+      'edited.2.3.ping passed',
+      'edited.2.4.userLogin passed',
+      'edited.2.5.userLogout passed',
+    ]);
+  });
+
   it('refuses a HAR whose frames are malformed, naming the entry', async () => {
     const har = JSON.parse(readFileSync(file, 'utf8')) as any;
     har.log.entries[1]._webSocketMessages[2] = { type: 'sent', opcode: '1', data: 42 };
