@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 /* global setInterval, clearInterval, __filename */
 /**
- * `npm run soak`: the abuse soak of issue 13, kept out of `npm test`. Phase 1 serves the mock in
- * this process (with --state-file, saving every 5 s) while a child process attacks it for
- * SOAK_SECONDS (default 180): a WebSocket client that sends but never reads, a khe sign-up flood,
- * 250-way vault sign-ins, 200 slowloris connections, and a long vault refresh chain. Every 5 s it
- * prints heap and RSS (after a GC) and the longest event-loop stall (monitorEventLoopDelay).
- * Phase 2 runs the CLI with --state-file under a sign-up load and kills it, with SIGKILL then with
- * SIGTERM, and counts acknowledged sign-ups lost after the restart.
+ * `npm run soak` (= `npm run build && node --expose-gc scripts/soak-live.js`, which runs this file
+ * unless SOAK_MODE=live), the abuse soak of issue 13, kept out of `npm test`. Figures and how to read
+ * them: docs/hardening.md, "The soak".
+ *
+ * Phase 1 serves the mock in this process (with --state-file, saving every 5 s) while a child
+ * process (at nice 19: it stands for clients on other machines) attacks it for SOAK_SECONDS
+ * (default 180): a WebSocket client that sends but never reads, a khe sign-up flood, 250-way vault
+ * sign-ins every half second, 200 slowloris connections, and a long vault refresh chain. A second
+ * child probes GET /__admin/clock every 20 ms, as a well-behaved client would. Every 5 s it prints
+ * heap and RSS (as sampled each second, no forced GC) and the event-loop delay
+ * (monitorEventLoopDelay: longest and p99); each stall over SOAK_STALL_MS (default 50) is listed
+ * with what the main thread did meanwhile (its CPU time, its wait for a core, the rest; GC pauses;
+ * a state-file save under way).
+ * Phase 2 runs the CLI with --state-file under a paced sign-up load and kills it, with SIGKILL then
+ * with SIGTERM, and counts the acknowledged sign-ups lost after a restart on the same file.
+ *
+ * SOAK_ONLY=ws,signup,signin,slowloris,refresh runs only those attacks; SOAK_KILL=0 skips phase 2;
+ * SOAK_SECONDS=0 skips phase 1; SOAK_ATTACKER_NICE=0 lets the attacker compete as an equal.
  */
 const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -297,6 +308,11 @@ async function phase1(dir) {
     steadyStall: steady.max / 1e6,
     steadyP99: steady.percentile(99) / 1e6,
     steadyStalls: stalls.filter((x) => x.at - watch.t0 > WARMUP_SECONDS * 1000).length,
+    // Of each stall, the part the main thread spent running (its own work, GC on it included).
+    ownCpu: Math.max(0, ...stalls.map((x) => x.cpu)),
+    steadyOwnCpu: Math.max(0, ...stalls.filter((x) => x.at - watch.t0 > WARMUP_SECONDS * 1000).map((x) => x.cpu)),
+    // Stalls in which the main thread ran for more than STALL_MS itself.
+    ownStalls: stalls.filter((x) => x.cpu > STALL_MS).length,
     stalls: stalls.length,
     saves: watch.saves.length,
     longestSave: Math.max(0, ...watch.saves.map((s) => s.end - s.start)),
@@ -385,6 +401,7 @@ async function main() {
       const p1 = await phase1(dir);
       process.stdout.write(
         `phase 1 results\n  peak heap ${MB(p1.peakHeap)} MB (target < 200)\n  peak RSS ${MB(p1.peakRss)} MB\n  longest event-loop stall ${p1.worstStall.toFixed(1)} ms (target < 50), p99 ${p1.p99.toFixed(1)} ms; ${p1.stalls} stalls over ${STALL_MS} ms\n` +
+          `  of that, the main thread's own CPU time: at most ${p1.ownCpu.toFixed(0)} ms in one stall (${p1.steadyOwnCpu.toFixed(0)} ms after the warm-up); ${p1.ownStalls} stalls with over ${STALL_MS} ms of it (the rest of each stall: waiting for a core or for GC helper threads)\n` +
           `  after the first ${WARMUP_SECONDS} s (warm-up): longest stall ${p1.steadyStall.toFixed(1)} ms, p99 ${p1.steadyP99.toFixed(1)} ms; ${p1.steadyStalls} stalls over ${STALL_MS} ms\n` +
           `  longest GC pause by kind: ${Object.entries(p1.longestGc).map(([k, ms]) => `${k} ${ms.toFixed(1)} ms`).join(', ')}\n` +
           (p1.probe
