@@ -41,12 +41,13 @@ function parseNumber(min: number, max: number) {
 /**
  * `authdouble record --api ID --target URL --out FILE`: a proxy on 127.0.0.1 that forwards to the
  * real service, checks each exchange against the spec as it happens, and writes a HAR (secrets
- * redacted unless --no-redact) after every exchange and on SIGINT/SIGTERM.
+ * redacted unless --no-redact) after every exchange and on SIGINT/SIGTERM. WebSocket upgrades are
+ * proxied too, their frames written as `_webSocketMessages` (src/replay/ws-proxy.ts).
  */
 export function addRecordCommand(program: Command): Command {
   return program
     .command('record')
-    .description('record a session through a proxy into a HAR file, checking each exchange against the spec')
+    .description('record a session through a proxy into a HAR file (WebSocket frames included), checking each exchange against the spec')
     .requiredOption('-a, --api <id>', `the API the service speaks (${apiModules.map((m) => m.id).join(', ')})`, parseApi)
     .requiredOption('-t, --target <url>', "the real service's base URL for the API (the spec's paths are appended to it)", parseTarget)
     .requiredOption('-o, --out <file>', 'the HAR file to write')

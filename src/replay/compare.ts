@@ -33,6 +33,17 @@ export function compareResponses(recorded: ComparedResponse, live: ComparedRespo
   return compareValues(recorded.text, live.text ?? '', 'body', undefined);
 }
 
+/**
+ * Compares a live WebSocket frame with the recorded one by the same rules (JSON field by field,
+ * naturally varying values by shape only; text as text). Paths start at `frame`.
+ */
+export function compareMessages(recorded: string, live: string): Difference[] {
+  const rec = parseJson(recorded);
+  const now = parseJson(live);
+  if (rec.ok && now.ok) return compareValues(rec.value, now.value, 'frame', undefined);
+  return compareValues(recorded, live, 'frame', undefined);
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return '(missing)';
   const text = JSON.stringify(value);

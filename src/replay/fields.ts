@@ -61,6 +61,21 @@ export function userOfBody(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The user a WebSocket request is about: the first object in it, breadth first, that names one
+ * (`{request: {user_login: {organization_id, login, ...}, id}}` → `<organization_id>/<login>`).
+ */
+export function userOfMessage(message: unknown): string | undefined {
+  const queue: unknown[] = [message];
+  for (let i = 0; i < queue.length && i < 64; i++) {
+    const node = queue[i];
+    const user = userOfBody(node);
+    if (user !== undefined) return user;
+    if (node !== null && typeof node === 'object') queue.push(...Object.values(node as object));
+  }
+  return undefined;
+}
+
 const JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;

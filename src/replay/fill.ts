@@ -85,6 +85,17 @@ export async function fillRequest(recorded: RecordedRequest, baseUrl: string, ct
   };
 }
 
+/**
+ * A recorded WebSocket frame to send now: filled as a JSON request body is (carried tokens, filled
+ * markers), or as text when it is not JSON.
+ */
+export async function fillMessage(text: string, ctx: FillContext): Promise<{ text: string; unfilled: string[] }> {
+  const unfilled: string[] = [];
+  const filled = await fillBody({ mimeType: 'application/json', text }, ctx, unfilled);
+  if (filled.user !== undefined) ctx.lastUser = filled.user;
+  return { text: filled.text, unfilled };
+}
+
 async function fillBody(body: { mimeType: string; text: string }, ctx: FillContext, unfilled: string[]): Promise<{ text: string; user?: string }> {
   const mime = body.mimeType.toLowerCase();
   if (mime.includes('json')) {

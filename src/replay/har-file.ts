@@ -18,6 +18,21 @@ const nameValues = {
   items: { type: 'object', required: ['name', 'value'], properties: { name: { type: 'string' }, value: { type: 'string' } } },
 };
 
+/** Chromium's `_webSocketMessages`: the frames of the WebSocket an upgrade entry opened. */
+const webSocketMessages = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'opcode', 'data'],
+    properties: {
+      type: { enum: ['send', 'receive'] },
+      time: { type: 'number' },
+      opcode: { type: 'integer', minimum: 0, maximum: 15 },
+      data: { type: 'string' },
+    },
+  },
+};
+
 /** What replay needs of a HAR; browsers' extra fields are let through. */
 const harSchema = {
   type: 'object',
@@ -62,6 +77,7 @@ const harSchema = {
                   },
                 },
               },
+              _webSocketMessages: webSocketMessages,
             },
           },
         },
@@ -100,8 +116,29 @@ export function readHar(file: string): Har {
     throw new StartupError(`${file}: not a HAR file authdouble can replay:\n${[...new Set(lines)].join('\n')}`);
   }
   const har = data as unknown as Har;
+  const frameProblems = har.log.entries.flatMap((entry, i) => webSocketProblems(entry, i));
+  if (frameProblems.length > 0) {
+    const located = locator(file);
+    const lines = frameProblems.map((p) => `  ${located(p.pointer)} ${describePointer(p.pointer)}: ${p.message}`);
+    throw new StartupError(`${file}: not a HAR file authdouble can replay:\n${lines.join('\n')}`);
+  }
   har.log.entries = har.log.entries.map(normalise);
   return har;
+}
+
+/** What the schema cannot say about frames: only an upgrade (GET) has them, binary data is base64. */
+function webSocketProblems(entry: HarEntry, index: number): Array<{ pointer: string; message: string }> {
+  const messages = entry._webSocketMessages;
+  if (messages === undefined) return [];
+  const at = `/log/entries/${index}`;
+  if (entry.request.method.toUpperCase() !== 'GET') {
+    return [{ pointer: `${at}/_webSocketMessages`, message: `frames on a ${entry.request.method} request: only a WebSocket upgrade (GET) has them` }];
+  }
+  return messages.flatMap((m, j) =>
+    m.opcode === 2 && !/^[A-Za-z0-9+/]*={0,2}$/.test(m.data)
+      ? [{ pointer: `${at}/_webSocketMessages/${j}/data`, message: 'a binary frame (opcode 2) must be base64' }]
+      : [],
+  );
 }
 
 function normalise(entry: HarEntry): HarEntry {

@@ -1,8 +1,9 @@
 /**
  * Replays the entries of a HAR in order against the target: each request is rebuilt (carried
  * tokens, filled secrets), sent, checked against the spec, and compared with the recorded response.
- * One CheckResult per API call; entries that are not calls of a known API (pages, scripts, the
- * control API, CORS preflights) are left out and counted.
+ * One CheckResult per API call, and for a WebSocket entry one for opening it and one per frame sent
+ * (ws-replay.ts); entries that are not calls of a known API (pages, scripts, the control API, CORS
+ * preflights, other sockets) are left out and counted.
  */
 import { performance } from 'node:perf_hooks';
 import { mediaTypeOf } from '../engine/body';
@@ -15,6 +16,8 @@ import { headerValues, type Har, type HarEntry } from './har';
 import { parseJson } from './json-walk';
 import type { ApiLocator, Located } from './locate-api';
 import { send } from './send';
+import { replayWebSocket } from './ws-replay';
+import { WsSpec } from './ws-spec';
 
 export interface HarReplay {
   results: CheckResult[];
@@ -26,7 +29,8 @@ export async function replayHar(har: Har, name: string, locator: ApiLocator, env
   const carry = new CarryForward();
   const contexts = new Map<string, FillContext>();
   const results: CheckResult[] = [];
-  const located = har.log.entries.map((entry) => ({ entry, where: locator.locate(entry.request.method.toUpperCase(), entry.request.url) }));
+  const specs = new Map<string, WsSpec>();
+  const located = har.log.entries.map((entry) => ({ entry, where: locator.locateEntry(entry) }));
   const calls = located.filter((l): l is { entry: HarEntry; where: Located } => l.where !== undefined);
   for (const [i, { entry, where }] of calls.entries()) {
     let ctx = contexts.get(where.api);
@@ -34,7 +38,14 @@ export async function replayHar(har: Har, name: string, locator: ApiLocator, env
       ctx = { api: where.api, carry, credentials: env.credentials, hasOutbox: env.hasOutbox };
       contexts.set(where.api, ctx);
     }
-    const result = await replayEntry(entry, where, `${name}.${stepNumber(i, calls.length)}`, ctx, carry, env);
+    const id = `${name}.${stepNumber(i, calls.length)}`;
+    if (where.websocket) {
+      let spec = specs.get(where.api);
+      if (!spec) specs.set(where.api, (spec = WsSpec.load(where.api)));
+      results.push(...(await replayWebSocket(entry, where, id, ctx, carry, env, spec)));
+      continue;
+    }
+    const result = await replayEntry(entry, where, id, ctx, carry, env);
     results.push(result);
     env.onResult?.(result);
   }

@@ -68,6 +68,18 @@ export interface HarTimings {
   ssl?: number;
 }
 
+/**
+ * One WebSocket frame, as Chromium's dev tools export them on the upgrade request's entry
+ * (`_webSocketMessages`): `time` is the wall clock in seconds there (Playwright's `recordHar` writes
+ * milliseconds), `opcode` 1 is text and 2 binary (`data` in base64), 8 a close frame.
+ */
+export interface HarWebSocketMessage {
+  type: 'send' | 'receive';
+  time: number;
+  opcode: number;
+  data: string;
+}
+
 export interface HarEntry {
   pageref?: string;
   startedDateTime: string;
@@ -77,6 +89,10 @@ export interface HarEntry {
   cache: Record<string, unknown>;
   timings: HarTimings;
   comment?: string;
+  /** Chromium's resource type; `websocket` for an upgrade request. */
+  _resourceType?: string;
+  /** The frames of a WebSocket opened by this (upgrade) request, both ways, in order. */
+  _webSocketMessages?: HarWebSocketMessage[];
 }
 
 /** authdouble's own note in the log (HAR allows custom fields that start with `_`). */

@@ -2,19 +2,24 @@
  * `authdouble record`: an HTTP proxy on 127.0.0.1 that forwards every request to the real service,
  * checks each exchange against the API's spec (violations are reported live and written into the
  * entry's `comment`), and rewrites the HAR file after every exchange, so nothing is lost when the
- * process is stopped. Secrets are redacted in the file unless told otherwise; what the client and
- * the service see is never changed.
+ * process is stopped. WebSocket upgrades are proxied too (ws-proxy.ts): their frames, both ways, go
+ * into the upgrade's entry as `_webSocketMessages`, and answers are checked against the AsyncAPI
+ * document. Secrets are redacted in the file unless told otherwise; what the client and the service
+ * see is never changed.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { SpecChecker } from '../engine/spec-checker';
 import { parseCookieHeader, parseSetCookie } from './cookies';
 import type { Har, HarEntry, HarNameValue } from './har';
 import { newHar, writeHar } from './har-file';
 import { Redactor } from './redact';
+import { createWsProxy } from './ws-proxy';
+import { hasWebSocket, WsSpec } from './ws-spec';
 
 export interface RecorderOptions {
   /** The API whose spec checks the exchanges. */
@@ -67,6 +72,11 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   const har: Har = newHar({ api: options.api, baseUrl: `${target.origin}${basePath}`, redacted: redactor !== undefined });
   writeHar(options.out, har);
   let violations = 0;
+  let closed = false;
+  /** Rewrites the file, until close() wrote it the last time (sockets it ends still report). */
+  const save = (): void => {
+    if (!closed) writeHar(options.out, har);
+  };
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -107,6 +117,43 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     log(`${req.method} ${path} -> ${upstream.status} ${op}${problems.length === 0 ? ': ok' : `: SPEC VIOLATION: ${problems.join('; ')}`}`);
   }
 
+  const wsProxy = createWsProxy({
+    target,
+    basePath,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    spec: hasWebSocket(options.api) ? WsSpec.load(options.api) : undefined,
+    now,
+    log,
+    hopByHop: HOP_BY_HOP,
+    sink: {
+      add(entry) {
+        // Redacted now, with the HTTP entries before it; its frames one by one as they come.
+        const stored = redactor ? redactor.redact(entry) : entry;
+        har.log.entries.push(stored);
+        save();
+        let broke = false;
+        return {
+          message(message) {
+            stored._webSocketMessages?.push(redactor ? redactor.redactMessage(message) : message);
+            save();
+          },
+          violation(text) {
+            if (!broke) violations++;
+            broke = true;
+            // Schema paths and messages: no values of the frame, so nothing to redact.
+            stored.comment = stored.comment === undefined ? text : `${stored.comment}; ${text}`;
+            save();
+          },
+          done(elapsedMs) {
+            stored.time = Math.round(elapsedMs * 1000) / 1000;
+            save();
+          },
+        };
+      },
+    },
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => wsProxy.handle(req, socket, head));
+
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -124,7 +171,9 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     },
     close: () =>
       new Promise<void>((resolve) => {
+        wsProxy.closeAll();
         writeHar(options.out, har);
+        closed = true;
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

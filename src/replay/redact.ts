@@ -5,8 +5,8 @@
  * and in every later request that sends it: replay can carry it forward without ever seeing it.
  */
 import { formatCookieHeader, formatSetCookie, parseCookieHeader, parseSetCookie } from './cookies';
-import { secretKindInContext, userOfBody } from './fields';
-import type { HarCookie, HarEntry, HarNameValue } from './har';
+import { secretKindInContext, userOfBody, userOfMessage } from './fields';
+import type { HarCookie, HarEntry, HarNameValue, HarWebSocketMessage } from './har';
 import { mapLeaves, parseJson } from './json-walk';
 import { formatMarker, isMarker, type SecretKind } from './markers';
 
@@ -29,7 +29,25 @@ export class Redactor {
     this.redactRequest(copy);
     this.redactResponse(copy);
     this.replaceEverywhere(copy);
+    if (copy._webSocketMessages) copy._webSocketMessages = copy._webSocketMessages.map((m) => this.redactMessage(m));
     return copy;
+  }
+
+  /**
+   * A redacted copy of one WebSocket frame, redacted as a JSON body is (`{request: {connect:
+   * {token}}}`: the token gets the marker the HTTP response that issued it got), then scrubbed of
+   * any known secret. Frames are redacted in the order they came, after their upgrade's entry.
+   */
+  redactMessage(message: HarWebSocketMessage): HarWebSocketMessage {
+    if (message.opcode !== 1) return { ...message };
+    const parsed = parseJson(message.data);
+    let data = message.data;
+    if (parsed.ok) {
+      const user = message.type === 'send' ? userOfMessage(parsed.value) : undefined;
+      if (user !== undefined) this.lastUser = user;
+      data = JSON.stringify(this.redactBody(parsed.value, user ?? this.lastUser));
+    }
+    return { ...message, data: this.scrubber()(data) };
   }
 
   /** The marker of a secret value: the same one every time the value comes back. */
@@ -136,17 +154,7 @@ export class Redactor {
 
   /** Any known secret still in the entry (a token in a URL, a text body, a comment) goes too. */
   private replaceEverywhere(entry: HarEntry): void {
-    const secrets = [...this.markers].filter(([value]) => value.length >= MIN_GLOBAL_LENGTH).sort((a, b) => b[0].length - a[0].length);
-    if (secrets.length === 0) return;
-    const scrub = (text: string): string => {
-      let out = text;
-      for (const [value, marker] of secrets) {
-        for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)])) {
-          if (out.includes(form)) out = out.split(form).join(marker);
-        }
-      }
-      return out;
-    };
+    const scrub = this.scrubber();
     const scrubPairs = (pairs: HarNameValue[]) => pairs.map((p) => ({ ...p, value: scrub(p.value) }));
     const { request: req, response: res } = entry;
     req.url = scrub(req.url);
@@ -160,5 +168,19 @@ export class Redactor {
     if (res.content.text !== undefined) res.content.text = scrub(res.content.text);
     res.redirectURL = scrub(res.redirectURL);
     if (entry.comment !== undefined) entry.comment = scrub(entry.comment);
+  }
+
+  /** Replaces every known secret (as it is, JSON-escaped or URL-encoded) in a text by its marker. */
+  private scrubber(): (text: string) => string {
+    const secrets = [...this.markers].filter(([value]) => value.length >= MIN_GLOBAL_LENGTH).sort((a, b) => b[0].length - a[0].length);
+    return (text) => {
+      let out = text;
+      for (const [value, marker] of secrets) {
+        for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)])) {
+          if (out.includes(form)) out = out.split(form).join(marker);
+        }
+      }
+      return out;
+    };
   }
 }

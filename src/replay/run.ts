@@ -151,7 +151,7 @@ function load(file: string, known: string[], checkers: Map<string, SpecChecker>)
   const locator = new ApiLocator(checkers, note);
   const apis = new Set<string>();
   for (const entry of har.log.entries) {
-    const where = locator.locate(entry.request.method.toUpperCase(), entry.request.url);
+    const where = locator.locateEntry(entry);
     if (where) apis.add(where.api);
   }
   return { kind: 'har', file, har, locator, apis: [...apis] };

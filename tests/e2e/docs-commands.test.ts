@@ -3,7 +3,8 @@
  * A command is a line that starts with `$ ` in a ```sh block; it must exit 0 unless it ends with
  * `# exit N`. What the docs call http://127.0.0.1:4600 is a server started here (`npm start`'s
  * twin), http://127.0.0.1:4712 one whose vault tokens live 600 s, and files they write go to a
- * temporary folder. `authdouble record` gets one request through its proxy and then Ctrl-C.
+ * temporary folder. `authdouble record` gets one request through its proxy (for sama, a login and a
+ * WebSocket `connect`) and then Ctrl-C, and must print what the doc shows.
  *
  * The blocks this file runs, by their README/docs marker (tests/unit/doc-examples.test.ts):
  * doc-example: verify-local-run extracted
@@ -12,6 +13,8 @@
  * doc-example: verify-generated extracted
  * doc-example: verify-flows extracted
  * doc-example: record-vault extracted
+ * doc-example: record-sama-websocket extracted
+ * doc-example: replay-sama-websocket extracted
  * doc-example: replay-differs extracted
  * doc-example: replay-scenarios extracted
  */
@@ -19,7 +22,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { WebSocket } from 'ws';
 import { cliPath, root, serveCli, type CliRun } from '../helpers/cli';
+import { exampleById } from '../helpers/doc-examples';
 import { waitFor } from '../helpers/ports';
 
 jest.setTimeout(300_000);
@@ -75,9 +80,9 @@ function adapt(command: string): string {
   return command
     .replace(/http:\/\/127\.0\.0\.1:4600/g, main.url)
     .replace(/http:\/\/127\.0\.0\.1:4712/g, shortTokens.url)
-    .replace(/--port 4714/g, '--port 0')
+    .replace(/--port 47\d\d/g, '--port 0')
     .replace(/(^|\s)reports\//g, `$1${dir}/reports/`)
-    .replace(/(^|\s)vault\.har/g, `$1${dir}/vault.har`)
+    .replace(/(^|\s)(vault|sama)\.har/g, `$1${dir}/$2.har`)
     .replace(/(^|\s)(npx )?authdouble /g, `$1${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)} `);
 }
 
@@ -107,6 +112,27 @@ it('the docs have commands to run', () => {
 // In document order: the record command writes the vault.har that a later replay reads.
 it.each(commands.map((c) => [`${c.doc}:${c.line}`, c] as const))('%s runs as documented', async (_where, doc) => {
   const command = adapt(doc.command);
+  if (doc.command.startsWith('authdouble record --api sama')) {
+    // A login, then the socket's connect with its token, then Ctrl-C.
+    let sent = false;
+    let seen = '';
+    const result = await run(`exec ${command}`, (out, child) => {
+      seen = out;
+      const proxy = /proxy listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (!proxy || sent) return;
+      sent = true;
+      void samaLoginAndConnect(proxy)
+        .then(() => waitFor(() => /WS connect -> ok/.test(seen), 10_000, 'the recorded frame'))
+        .finally(() => child.kill('SIGINT'));
+    });
+    expect({ code: result.code, err: result.err }).toEqual({ code: 0, err: '' });
+    const shown = exampleById('record-sama-websocket')
+      .text.split('\n')
+      .filter((l) => !l.startsWith('$ ') && l !== '^C' && !l.includes('proxy listening'))
+      .map((l) => l.replace(/sama\.har/, `${dir}/sama.har`).replace(/http:\/\/127\.0\.0\.1:4600/, main.url));
+    expect(result.out.split('\n').filter((l) => l !== '' && !l.includes('proxy listening'))).toEqual(shown);
+    return;
+  }
   if (doc.command.startsWith('authdouble record')) {
     // A proxy: one password grant through it, then Ctrl-C, as the doc shows.
     let sent = false;
@@ -136,6 +162,23 @@ it.each(commands.map((c) => [`${c.doc}:${c.line}`, c] as const))('%s runs as doc
     err: '',
   });
 });
+
+/** sama's login_u1 logs in through `proxy`, then sends `connect` on the socket with the token. */
+async function samaLoginAndConnect(proxy: string): Promise<void> {
+  const res = await fetch(`${proxy}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ organization_id: '680a2fae96cc69d78861f101', login: 'login_u1', password: 'u1_password', device_id: 'browser-1' }),
+  });
+  const { access_token: token } = (await res.json()) as { access_token: string };
+  const ws = new WebSocket(proxy.replace(/^http/, 'ws'));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => ws.send(JSON.stringify({ request: { connect: { token, device_id: 'browser-1' }, id: '1' } })));
+    ws.once('message', () => ws.close(1000));
+    ws.once('close', () => resolve());
+    ws.once('error', reject);
+  });
+}
 
 /** The password of vault's viewer@example.com, from the shipped fixture. */
 function readViewerPassword(): string {

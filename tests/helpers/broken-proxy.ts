@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 
 /** A request as the proxy received it. `url` is the path and query string. */
 export interface ProxyRequest {
@@ -31,9 +32,14 @@ export interface BrokenProxy {
 /**
  * An HTTP proxy in front of a real server (our mock) that rewrites exchanges as `defect` says, so
  * that tests can build broken implementations of an API. Without a defect it is transparent.
- * WebSocket upgrades are piped through untouched.
+ * WebSocket upgrades are piped through untouched, unless `answers` is given: then each text frame
+ * the server sends is replaced by what `answers` returns for it.
  */
-export async function startBrokenProxy(upstream: string, defect: Defect = (req, forward) => forward(req)): Promise<BrokenProxy> {
+export async function startBrokenProxy(
+  upstream: string,
+  defect: Defect = (req, forward) => forward(req),
+  answers?: (frame: string) => string,
+): Promise<BrokenProxy> {
   const target = new URL(upstream);
   const sockets = new Set<Socket>();
 
@@ -77,7 +83,23 @@ export async function startBrokenProxy(upstream: string, defect: Defect = (req, 
     });
   });
 
+  const wss = new WebSocketServer({ noServer: true });
+  const rewritten = new Set<WebSocket>();
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    if (answers) {
+      const up = new WebSocket(`ws://${target.host}${req.url ?? '/'}`, { headers: { ...(req.headers['x-authdouble-session'] ? { 'x-authdouble-session': String(req.headers['x-authdouble-session']) } : {}) } });
+      up.on('error', () => socket.destroy());
+      up.on('open', () =>
+        wss.handleUpgrade(req, socket, head, (client) => {
+          rewritten.add(client).add(up);
+          up.on('message', (data, binary) => client.send(binary ? data : answers(data.toString()), { binary }));
+          client.on('message', (data, binary) => up.send(data, { binary }));
+          client.on('close', () => up.close());
+          up.on('close', () => client.close());
+        }),
+      );
+      return;
+    }
     const up = connect(Number(target.port), target.hostname, () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
@@ -100,6 +122,8 @@ export async function startBrokenProxy(upstream: string, defect: Defect = (req, 
     url: `http://127.0.0.1:${port}`,
     close: async () => {
       for (const s of sockets) s.destroy();
+      for (const ws of rewritten) ws.terminate();
+      wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
