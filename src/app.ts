@@ -11,6 +11,7 @@ import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
 import { withEventStream } from './admin/events';
 import { Sessions } from './state/sessions';
+import type { StateBackend } from './state/backend';
 import type { Clock } from './state/clock';
 import type { StoreBounds } from './state/bounds';
 import { defaultKeysFile, KeyRing } from './apis/shared/keys';
@@ -25,7 +26,13 @@ export interface MockApp {
   handler: NodeHandler;
   options: ServerOptions;
   engines: Map<string, ApiEngine>;
-  sessions: Sessions;
+  /** Where the state lives: this process (`--store memory`) or Redis. */
+  state: StateBackend;
+  /**
+   * The state of this process with the memory store (what --state-file saves). With a Redis store
+   * there is none here: reading it throws (use `state`).
+   */
+  readonly sessions: Sessions;
   logger: Logger;
   /** Where each API is mounted: `/b2core`, or '' at the root. */
   prefixes: Map<string, string>;
@@ -50,17 +57,26 @@ export interface CreateAppDeps {
 export async function createApp(partial: Partial<ServerOptions> = {}, deps: CreateAppDeps = {}): Promise<MockApp> {
   const options = resolveOptions(partial, apiModules.map((m) => m.id));
   const logger = deps.logger ?? createLogger(options.logLevel);
-  const sessions = new Sessions(deps.clock, deps.bounds);
+  // Loaded only when asked for: the Redis client is no part of a memory store's start-up.
+  const redisModule = options.store === 'memory' ? undefined : await import('./state/redis');
+  const redis = await redisModule?.RedisBackend.connect({ url: options.store, logger, clock: deps.clock });
+  const sessions = redis ? undefined : new Sessions(deps.clock, deps.bounds);
+  const state: StateBackend = redis ?? sessions!;
   const engines = new Map<string, ApiEngine>();
   const prefixes = new Map<string, string>();
-  // With a state file, the server fills the ring from it; otherwise the keys file does.
+  // With Redis, the keys live there; with a state file, the server fills the ring from it; otherwise the keys file does.
   const keys =
     deps.keys ??
-    (options.stateFile !== undefined
-      ? new KeyRing()
-      : KeyRing.fromFile(options.keysFile ?? defaultKeysFile(), { explicit: options.keysFile !== undefined, logger }));
+    (redis
+      ? new KeyRing(new redisModule!.RedisKeys(redis))
+      : options.stateFile !== undefined
+        ? new KeyRing()
+        : KeyRing.fromFile(options.keysFile ?? defaultKeysFile(), { explicit: options.keysFile !== undefined, logger }));
   const modules = apiModules.filter((m) => options.apis.includes(m.id));
-  const loaded = await Promise.all(modules.map((module) => loadApi(module, options, sessions, logger, keys)));
+  const loaded = await Promise.all(modules.map((module) => loadApi(module, options, state, logger, keys))).catch(async (err: unknown) => {
+    await redis?.close();
+    throw err;
+  });
   modules.forEach((module, i) => {
     engines.set(module.id, loaded[i]!);
     prefixes.set(module.id, options.root ? '' : `/${module.id}`);
@@ -71,16 +87,23 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
   }
   const handler = createDispatcher({
     apis: [...engines].map(([id, engine]) => ({ prefix: prefixes.get(id)!, engine })),
-    admin: options.admin ? adminMount(options, { sessions, engines, logger, prefixes }) : undefined,
+    admin: options.admin ? adminMount(options, { state, engines, logger, prefixes }) : undefined,
     // With --fallback, even `/` belongs to the upstream (the console stays at /__admin/).
-    fallback: options.fallback !== undefined ? fallbackHandler(new URL(options.fallback), sessions.journal, logger, () => options.cors) : undefined,
+    fallback: options.fallback !== undefined ? fallbackHandler(new URL(options.fallback), state.journal, logger, () => options.cors) : undefined,
     consoleRedirect: options.admin,
     bodyLimit: options.bodyLimit,
     cors: corsPolicy(options, [...engines.values()]),
     logger,
   });
   let app: Express | undefined;
-  const mock = { options, engines, sessions, logger, prefixes, keys, handler } as MockApp;
+  const mock = { options, engines, state, logger, prefixes, keys, handler } as MockApp;
+  Object.defineProperty(mock, 'sessions', {
+    enumerable: false,
+    get: () => {
+      if (!sessions) throw new Error('the state is in Redis (--store): read it through `state`, not `sessions`');
+      return sessions;
+    },
+  });
   // Express is loaded only by those who ask for the app (to mount the mock in their own).
   Object.defineProperty(mock, 'app', { enumerable: true, get: () => (app ??= expressApp(handler)) });
   return mock;
@@ -89,14 +112,14 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
 /** The control API: its engine (with the console's endpoints), and the event stream in front of it. */
 function adminMount(
   options: ServerOptions,
-  deps: { sessions: Sessions; engines: Map<string, ApiEngine>; logger: Logger; prefixes: Map<string, string> },
+  deps: { state: StateBackend; engines: Map<string, ApiEngine>; logger: Logger; prefixes: Map<string, string> },
 ) {
-  const { sessions, engines, logger, prefixes } = deps;
+  const { state, engines, logger, prefixes } = deps;
   const engine = createAdminEngine({
-    ...{ sessions, engines, adminToken: options.adminToken, strict: options.strict, logger },
+    ...{ state, engines, adminToken: options.adminToken, strict: options.strict, logger },
     console: { specDir: options.specDir, fixturesDir: options.fixturesDir, prefixes, https: options.https },
   });
-  const handler = withEventStream(apiHandler(engine, 64 * 1024, { journal: false }), { sessions, adminToken: options.adminToken });
+  const handler = withEventStream(apiHandler(engine, 64 * 1024, { journal: false }), { state, adminToken: options.adminToken });
   return { prefix: ADMIN_PREFIX, engine, handler };
 }
 

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { SESSION_HEADER, send } from './engine/http-adapter';
 import { MAX_SESSION_NAME, problem } from './engine/pipeline';
 import type { Logger } from './logger';
-import type { Journal } from './state/journal';
+import type { RequestJournal } from './state/backend';
 
 /** Headers that belong to one connection, not to the request or response (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
@@ -16,7 +16,7 @@ const UPSTREAM_TIMEOUT_MS = 30_000;
  * back. CORS headers already set on `res` win over the upstream's. The journal marks the entry with
  * `api: "fallback"` and `forwardedTo`.
  */
-export function fallbackHandler(upstream: URL, journal: Journal, logger: Logger, corsApplied: () => boolean) {
+export function fallbackHandler(upstream: URL, journal: RequestJournal, logger: Logger, corsApplied: () => boolean) {
   const base = upstream.pathname.replace(/\/+$/, '');
   return (req: IncomingMessage, res: ServerResponse): void => {
     const startedAt = Date.now();

@@ -34,6 +34,11 @@ export interface ServerOptions {
   fallback?: string;
   /** When set, the control API needs `Authorization: Bearer <adminToken>`. */
   adminToken?: string;
+  /**
+   * Where the state lives: `memory` (this process, the default) or a Redis URL (`redis://host:port/db`,
+   * `rediss://user:password@host:port`), shared by every instance pointed at it.
+   */
+  store: string;
   /** Keep the state (sign-ups, tokens, revocations, outboxes, clocks) in this file across restarts. */
   stateFile?: string;
   /** How often the state file is saved while the state changes, in milliseconds. */
@@ -78,6 +83,7 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   logLevel: 'info',
   admin: true,
   adminToken: undefined,
+  store: 'memory',
   stateFile: undefined,
   stateSaveIntervalMs: 5000,
   keysFile: undefined,
@@ -122,6 +128,10 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   }
   if (options.headersTimeoutMs > options.requestTimeoutMs) {
     throw new StartupError(`headersTimeoutMs (${options.headersTimeoutMs}) must not be longer than requestTimeoutMs (${options.requestTimeoutMs})`);
+  }
+  options.store = checkStore(options.store);
+  if (options.store !== 'memory' && options.stateFile !== undefined) {
+    throw new StartupError('give a state file or a Redis store, not both: Redis keeps the state itself (make it durable with its own persistence, AOF; see README "Many instances")');
   }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.keysFile === '') throw new StartupError('the keys file needs a name');
@@ -175,4 +185,21 @@ export function isLoopback(host: string): boolean {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `memory`, or a redis:// / rediss:// URL with a host; anything else is refused, saying what is accepted. */
+export function checkStore(store: string): string {
+  if (store === 'memory') return store;
+  let url: URL | undefined;
+  try {
+    url = new URL(store);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new StartupError(`store "${store}" is neither "memory" nor a Redis URL (redis://host:port/db, rediss://user:password@host:port)`);
+  }
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new StartupError(`store "${store}": the database after the host must be a number, got "${db}"`);
+  return store;
 }

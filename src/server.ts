@@ -108,6 +108,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     tls = await tlsFor(mock.options);
   } catch (err) {
     stateFile?.stop();
+    await mock.state.close();
     throw err;
   }
   const server: Server = tls
@@ -125,6 +126,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     loopback6 = await listenLoopback(server, mock.options, mock.logger);
   } catch (err) {
     stateFile?.stop();
+    await mock.state.close();
     throw listenError(err, mock.options.host, mock.options.port);
   }
   const closeWebSockets = serveWebSockets(server, mock);
@@ -155,7 +157,11 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
           closeWebSockets();
           server.closeIdleConnections();
         });
-        await stateFile?.close();
+        try {
+          await stateFile?.close();
+        } finally {
+          await mock.state.close();
+        }
       })()),
   });
 }
@@ -206,7 +212,7 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
       const header = req.headers[SESSION_HEADER];
       const session = typeof header === 'string' && header !== '' ? header : undefined;
       try {
-        target.endpoint.onConnection(ws, target.engine.context(session), req);
+        target.endpoint.onConnection(ws, (fn) => target.engine.run(session, fn), req);
       } catch (err) {
         mock.logger.error(`${target.id}: WebSocket endpoint failed: ${(err as Error)?.stack ?? String(err)}`);
         ws.close(1011, 'internal error');

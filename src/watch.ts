@@ -34,9 +34,9 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
     const module = apiModules.find((m) => m.id === api)!;
     const engine = mock.engines.get(api)!;
     try {
-      const fresh = await loadApi(module, options, mock.sessions, logger, mock.keys);
+      const fresh = await loadApi(module, options, mock.state, logger, mock.keys);
       engine.adopt(fresh);
-      for (const session of mock.sessions.all()) session.reset(api);
+      await mock.state.resetApiEverywhere(api);
       logger.info(`watch: reloaded ${api}; its state in every session is reset to the new fixture`);
       onReload(api);
     } catch (err) {

@@ -1,9 +1,8 @@
 import type { ApiEngine } from '../engine/pipeline';
 import type { Behaviour, OperationRequest } from '../engine/types';
-import { SESSION_HEADER } from '../engine/http-adapter';
 import { MockError } from '../errors';
 import { MAX_FAULTS_PER_SESSION, type FaultSpec } from '../state/faults';
-import type { Session, Sessions } from '../state/sessions';
+import { resetState, type SessionState, type StateBackend } from '../state/backend';
 import { TokenBook } from '../apis/shared/token-book';
 import { pageOf, sortable } from './paging';
 import { DURATION_FORM, parseDuration } from './duration';
@@ -17,16 +16,12 @@ const CLOCK_MIN = Date.UTC(1970, 0, 1);
 const CLOCK_MAX = Date.UTC(9000, 0, 1);
 
 export interface AdminDeps {
-  sessions: Sessions;
+  state: StateBackend;
   engines: Map<string, ApiEngine>;
 }
 
 /** The control API's behaviours, by operationId (see openapi/admin.yaml). */
-export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<string, Behaviour> {
-  const sessionOf = (req: OperationRequest): Session => {
-    const name = req.headers[SESSION_HEADER];
-    return sessions.get(typeof name === 'string' && name !== '' ? name : undefined);
-  };
+export function createAdminBehaviours({ state, engines }: AdminDeps): Record<string, Behaviour> {
   const apiParam = (req: OperationRequest): string | undefined => {
     const api = req.query.api as string | undefined;
     if (api !== undefined && !engines.has(api)) {
@@ -46,22 +41,21 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       `operationId "${operationId}" is not an operation of ${where}; operationIds are case-sensitive${didYouMean(operationId, ids)}`,
     );
   };
-  const clock = (session: Session) => ({
+  const clock = (session: SessionState) => ({
     status: 200,
     body: { now: new Date(session.clock.now()).toISOString(), virtual: session.clock.isVirtual },
   });
-  const faults = (session: Session, status = 200) => ({ status, body: { faults: session.faults.list() } });
+  const faults = (session: SessionState, status = 200) => ({ status, body: { faults: session.faults.list() } });
 
   return {
-    reset: (req) => {
+    reset: async (req, { state: session }) => {
       const api = apiParam(req);
-      const session = sessionOf(req);
-      session.reset(api);
+      resetState(session, api);
+      if (api === undefined) await state.journal.clear(session.name);
       return { status: 200, body: { reset: api ? [api] : [...engines.keys()], session: session.name } };
     },
-    getClock: (req) => clock(sessionOf(req)),
-    setClock: (req) => {
-      const session = sessionOf(req);
+    getClock: (_req, ctx) => clock(ctx.state),
+    setClock: (req, { state: session }) => {
       const body = req.body as { advance?: string; set?: string };
       const ms = body.advance === undefined ? 0 : parseDuration(body.advance);
       if (ms === undefined) throw new MockError('validation_failed', 400, `advance: "${body.advance}" is not a duration; write ${DURATION_FORM}`);
@@ -74,19 +68,18 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       else session.clock.set(target);
       return clock(session);
     },
-    resetClock: (req) => {
-      const session = sessionOf(req);
+    resetClock: (_req, { state: session }) => {
       session.clock.reset();
       return clock(session);
     },
-    getOutbox: (req) => ({
+    getOutbox: (req, ctx) => ({
       status: 200,
-      body: { messages: sessionOf(req).outbox.list({ api: apiParam(req), to: req.query.to as string | undefined }) },
+      body: { messages: ctx.state.outbox.list({ api: apiParam(req), to: req.query.to as string | undefined }) },
     }),
-    getRequests: (req) => {
+    getRequests: async (req, ctx) => {
       const since = req.query.since as string | undefined;
-      const entries = sessions.journal.list({
-        session: sessionOf(req).name,
+      const entries = await state.journal.list({
+        session: ctx.session,
         api: apiParam(req),
         path: req.query.path as string | undefined,
         status: req.query.status as number | undefined,
@@ -95,27 +88,26 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       const page = pageOf(entries, (e) => sortable(e.id), req.query);
       return { status: 200, body: { requests: page.items, ...(page.next ? { next: page.next } : {}) } };
     },
-    clearRequests: (req) => {
-      sessions.journal.clear(sessionOf(req).name);
+    clearRequests: async (_req, ctx) => {
+      await state.journal.clear(ctx.session);
       return { status: 204 };
     },
-    getFaults: (req) => faults(sessionOf(req)),
-    addFault: (req) => {
+    getFaults: (_req, ctx) => faults(ctx.state),
+    addFault: (req, { state: session }) => {
       const spec = req.body as FaultSpec;
       if (spec.status === undefined && spec.delayMs === undefined && !spec.drop) {
         throw new MockError('validation_failed', 400, 'A fault needs at least one of status, delayMs and drop');
       }
       if (spec.api !== undefined) apiParam({ ...req, query: { api: spec.api } });
       if (spec.operationId !== undefined) checkOperationId(spec.operationId, spec.api);
-      const session = sessionOf(req);
       if (session.faults.count >= MAX_FAULTS_PER_SESSION) {
         throw new MockError('validation_failed', 400, `This session already has ${MAX_FAULTS_PER_SESSION} faults, the most it can hold; clear some first (DELETE /__admin/faults)`);
       }
       session.faults.add(spec);
       return faults(session, 201);
     },
-    clearFaults: (req) => {
-      sessionOf(req).faults.clear();
+    clearFaults: (_req, ctx) => {
+      ctx.state.faults.clear();
       return { status: 204 };
     },
     getKeys: async () => {
@@ -123,14 +115,13 @@ export function createAdminBehaviours({ sessions, engines }: AdminDeps): Record<
       for (const engine of engines.values()) if (engine.runtime.publicJwks) keys.push(...(await engine.runtime.publicJwks()));
       return { status: 200, body: { keys } };
     },
-    getTokens: (req) => {
+    getTokens: (req, { state: session }) => {
       const api = apiParam(req);
-      const session = sessionOf(req);
       // Oldest first, by issue time, then API and key: a stable order for the cursor.
       const live = [...engines.values()]
         .filter((engine) => api === undefined || engine.id === api)
         .flatMap((engine) => {
-          const ctx = engine.context(session.name);
+          const ctx = engine.contextOf(session);
           return new TokenBook(ctx.store, ctx.clock).live().map((t) => ({ ...t, api: engine.id, position: `${sortable(t.record.issuedAt)}/${engine.id}/${t.key}` }));
         })
         .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));

@@ -1,10 +1,8 @@
 import { apiModules } from '../apis';
 import { TokenBook } from '../apis/shared/token-book';
-import { SESSION_HEADER } from '../engine/http-adapter';
-import type { Behaviour, OperationRequest } from '../engine/types';
+import type { Behaviour } from '../engine/types';
 import { MockError } from '../errors';
 import { defaultFixturesDir } from '../paths';
-import type { Session } from '../state/sessions';
 import type { AdminDeps } from './behaviours';
 
 /** What the console's calls need besides the state: where specs and fixtures come from, and the mounts. */
@@ -21,11 +19,7 @@ export interface ConsoleDeps {
  * The control-API calls the web console needs (openapi/admin.yaml, tag `console`). What they serve
  * (files, fixtures, specs) is read on first request, not at start-up.
  */
-export function createConsoleBehaviours({ sessions, engines }: AdminDeps, deps: ConsoleDeps): Record<string, Behaviour> {
-  const sessionOf = (req: OperationRequest): Session => {
-    const name = req.headers[SESSION_HEADER];
-    return sessions.get(typeof name === 'string' && name !== '' ? name : undefined);
-  };
+export function createConsoleBehaviours({ state, engines }: AdminDeps, deps: ConsoleDeps): Record<string, Behaviour> {
   const knownApi = (api: string): void => {
     if (!engines.has(api)) throw new MockError('unknown_api', 400, `Unknown API "${api}"; this server serves ${[...engines.keys()].join(', ')}`);
   };
@@ -38,20 +32,21 @@ export function createConsoleBehaviours({ sessions, engines }: AdminDeps, deps: 
     })));
 
   return {
-    listSessions: () => ({
-      status: 200,
-      body: {
-        sessions: sessions
-          .all()
-          .sort((a, b) => Number(b.name === 'default') - Number(a.name === 'default'))
-          .map((s) => ({
-            name: s.name,
+    listSessions: async () => {
+      const names = (await state.sessionNames()).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
+      const sessions = [];
+      for (const name of names) {
+        sessions.push(
+          await state.run(name, (s) => ({
+            name,
             now: new Date(s.clock.now()).toISOString(),
             virtual: s.clock.isVirtual,
             pinned: s.clock.state.pinnedAt !== undefined,
           })),
-      },
-    }),
+        );
+      }
+      return { status: 200, body: { sessions } };
+    },
     listAccounts: async (req) => {
       const api = req.query.api as string | undefined;
       if (api !== undefined) knownApi(api);
@@ -62,19 +57,19 @@ export function createConsoleBehaviours({ sessions, engines }: AdminDeps, deps: 
       }
       return { status: 200, body: { accounts: (await accounts).filter((a) => api === undefined || a.api === api) } };
     },
-    endTokenSession: (req) => {
+    endTokenSession: (req, { state: session }) => {
       const api = req.pathParams.api as string;
       const family = req.pathParams.session as string;
       knownApi(api);
-      const ctx = engines.get(api)!.context(sessionOf(req).name);
+      const ctx = engines.get(api)!.contextOf(session);
       const book = new TokenBook(ctx.store, ctx.clock);
       if (!book.familyAlive(family)) throw new MockError('not_found', 404, `${api} has no live sign-in session ${family}`);
       book.endFamily(family);
       return { status: 204 };
     },
-    removeFault: (req) => {
+    removeFault: (req, ctx) => {
       const id = req.pathParams.id as number;
-      if (!sessionOf(req).faults.remove(id)) throw new MockError('not_found', 404, `There is no fault ${id} in this session`);
+      if (!ctx.state.faults.remove(id)) throw new MockError('not_found', 404, `There is no fault ${id} in this session`);
       return { status: 204 };
     },
     streamEvents: () => {

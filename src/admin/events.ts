@@ -3,7 +3,7 @@ import { safeEqual } from '../apis/shared/secrets';
 import { send, SESSION_HEADER, type NodeHandler } from '../engine/http-adapter';
 import { MAX_SESSION_NAME, problem } from '../engine/pipeline';
 import type { JournalEntry } from '../state/journal';
-import type { Sessions } from '../state/sessions';
+import type { StateBackend } from '../state/backend';
 
 /** A comment line this often keeps proxies and clients from timing the stream out. */
 const HEARTBEAT_MS = 15_000;
@@ -19,7 +19,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * this handler stands in front of the control API's and makes the same checks itself: the admin
  * token, the session header. Everything else goes on to `next`.
  */
-export function withEventStream(next: NodeHandler, deps: { sessions: Sessions; adminToken?: string }): NodeHandler {
+export function withEventStream(next: NodeHandler, deps: { state: StateBackend; adminToken?: string }): NodeHandler {
   const expected = deps.adminToken === undefined ? undefined : `Bearer ${deps.adminToken}`;
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -37,11 +37,11 @@ export function withEventStream(next: NodeHandler, deps: { sessions: Sessions; a
       send(res, problem(400, 'Bad request', `${SESSION_HEADER} must be 1 to ${MAX_SESSION_NAME} characters`));
       return;
     }
-    stream(res, deps.sessions, typeof header === 'string' ? header : 'default');
+    stream(res, deps.state, typeof header === 'string' ? header : 'default');
   };
 }
 
-function stream(res: ServerResponse, sessions: Sessions, name: string): void {
+function stream(res: ServerResponse, state: StateBackend, name: string): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
@@ -53,16 +53,30 @@ function stream(res: ServerResponse, sessions: Sessions, name: string): void {
     if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
     else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  // The session exists from now on (as any control call on it would make it).
-  sessions.get(name);
-  const known = new Set(sessions.all().map((s) => s.name));
-  write('ready', { session: name });
+  const known = new Set<string>([name]);
+  // Events come after `ready`, which comes once the session exists (as any control call on it would
+  // make it) and the sessions known then are read.
+  let ready = false;
+  let stopped = false;
+  void state
+    .run(name, () => undefined)
+    .then(() => state.sessionNames())
+    .then(
+      (names) => {
+        names.forEach((n) => known.add(n));
+        if (stopped) return;
+        ready = true;
+        write('ready', { session: name });
+      },
+      () => res.destroy(),
+    );
 
   let pending: NodeJS.Timeout | undefined;
-  const stopJournal = sessions.journal.subscribe((entry: JournalEntry) => {
-    if (entry.session === name) write('request', entry);
+  const stopJournal = state.journal.subscribe((entry: JournalEntry) => {
+    if (ready && entry.session === name) write('request', entry);
   });
-  const stopChanges = sessions.subscribe((session) => {
+  const stopChanges = state.subscribe((session) => {
+    if (!ready) return;
     if (!known.has(session)) {
       known.add(session);
       write('sessions', { session });
@@ -76,6 +90,7 @@ function stream(res: ServerResponse, sessions: Sessions, name: string): void {
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   res.on('close', () => {
+    stopped = true;
     stopJournal();
     stopChanges();
     clearInterval(heartbeat);

@@ -48,7 +48,7 @@ export function createAdminEngine(
       headers: error.status === 401 ? { ...error.headers, 'www-authenticate': 'Bearer realm="authdouble admin"' } : error.headers,
     }),
   };
-  return new ApiEngine('admin', spec, runtime, deps.sessions, { strict: deps.strict, faults: false }, deps.logger);
+  return new ApiEngine('admin', spec, runtime, deps.state, { strict: deps.strict, faults: false }, deps.logger);
 }
 
 function adminTokenCheck(token: string, spec: CompiledSpec): (req: MockRequest) => MockError | undefined {

@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { apiModules } from '../apis';
 import { StartupError } from '../errors';
 import type { LogLevel } from '../logger';
-import { DEFAULT_OPTIONS, type ServerOptions } from '../options';
+import { checkStore, DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
 import { fixtureFilesFrom } from '../fixtures/source';
 import { ADMIN_PREFIX } from '../admin';
@@ -58,6 +58,7 @@ interface ServeFlags {
   logLevel: LogLevel;
   admin: boolean;
   adminToken?: string;
+  store: string;
   stateFile?: string;
   keysFile?: string;
   cors: boolean;
@@ -74,6 +75,14 @@ interface ServeFlags {
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
   return Number(value);
+}
+
+function parseStore(value: string): string {
+  try {
+    return checkStore(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseOrigins(value: string, previous: string[] = []): string[] {
@@ -137,6 +146,15 @@ export function buildProgram(): Command {
     .option('--no-admin', 'do not serve the control API (/__admin) at all')
     .option('-w, --watch', 'reload an API when its fixture file or spec changes; its state is reset to the new fixture, and a broken edit keeps the last good version', false)
     .option('--fallback <url>', 'forward requests that no API serves, unchanged, to this http(s) URL instead of answering 404')
+    .addOption(
+      new Option(
+        '--store <store>',
+        'where the state lives: memory (this process) or a Redis URL (redis://host:port/db, rediss://user:password@host:port) shared by every instance pointed at it',
+      )
+        .env('AUTHDOUBLE_STORE')
+        .default(DEFAULT_OPTIONS.store)
+        .argParser(parseStore),
+    )
     .option(
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
@@ -185,6 +203,7 @@ export function buildProgram(): Command {
         logLevel: flags.logLevel,
         admin: flags.admin,
         adminToken: flags.adminToken,
+        store: flags.store,
         stateFile: flags.stateFile,
         // With --state-file the keys live in it: AUTHDOUBLE_KEYS_FILE from the environment then does
         // not apply (an explicit --keys-file with --state-file is refused, as options.ts says).

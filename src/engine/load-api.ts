@@ -4,7 +4,7 @@ import { apiFile, fixtureFile, loadFixture } from '../fixtures/load';
 import type { Logger } from '../logger';
 import type { ServerOptions } from '../options';
 import { defaultFixturesDir, defaultSpecDir } from '../paths';
-import type { Sessions } from '../state/sessions';
+import type { StateBackend } from '../state/backend';
 import { KeyRing } from '../apis/shared/keys';
 import { compileSpec } from './compile';
 import { precompiledSpec } from './precompiled';
@@ -20,7 +20,7 @@ import { readYamlFile } from './yaml-file';
 export async function loadApi(
   module: ApiModule,
   options: ServerOptions,
-  sessions: Sessions,
+  state: StateBackend,
   logger: Logger,
   keys: KeyRing = new KeyRing(),
 ): Promise<ApiEngine> {
@@ -52,5 +52,5 @@ export async function loadApi(
       );
     }
   }
-  return new ApiEngine(module.id, spec, runtime, sessions, { strict: options.strict }, logger);
+  return new ApiEngine(module.id, spec, runtime, state, { strict: options.strict }, logger);
 }

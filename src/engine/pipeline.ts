@@ -2,8 +2,7 @@ import { EngineCodes, MockError, type Diagnostic } from '../errors';
 import type { Logger } from '../logger';
 import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/faults';
 import { journalHeaders, truncate } from '../state/journal';
-import type { Sessions } from '../state/sessions';
-import { storePrefix } from '../state/sessions';
+import { storePrefix, StoreUnavailable, type SessionState, type StateBackend } from '../state/backend';
 import { SESSION_HEADER } from '../headers';
 import { toDiagnostics } from './ajv';
 import type { CompiledOperation, CompiledSpec, ResponseSpec } from './compile';
@@ -36,7 +35,7 @@ export class ApiEngine {
     readonly id: string,
     readonly spec: CompiledSpec,
     readonly runtime: ApiRuntime,
-    private readonly sessions: Sessions,
+    private readonly state: StateBackend,
     private readonly options: EngineOptions,
     private readonly logger: Logger,
   ) {
@@ -80,7 +79,12 @@ export class ApiEngine {
       };
     }
     const { op, pathParams } = route;
-    const fault = this.faultFor(op, req);
+    let fault: Awaited<ReturnType<ApiEngine['faultFor']>>;
+    try {
+      fault = await this.faultFor(op, req);
+    } catch (err) {
+      return this.errorResponse(err);
+    }
     if (fault) {
       if ('error' in fault) return problem(400, 'Bad fault header', fault.error);
       if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -95,12 +99,13 @@ export class ApiEngine {
       const opReq = this.prepare(op, pathParams, req);
       const behaviour = this.runtime.behaviours[op.operationId];
       if (behaviour) {
-        response = await behaviour(opReq, this.context(req.session));
+        response = await this.run(req.session, (ctx) => behaviour(opReq, ctx));
       } else {
         response = { ...op.example!, headers: { [SOURCE_HEADER]: 'example' } };
       }
     } catch (err) {
       response = this.errorResponse(err);
+      if (err instanceof StoreUnavailable) return response;
     }
     return this.finish(op, response, req);
   }
@@ -127,25 +132,29 @@ export class ApiEngine {
     return route.kind === 'operation' ? this.finish(route.op, response, req) : response;
   }
 
-  /** The state a request of `session` sees: this API's slice of that session. */
-  context(sessionName = 'default'): RequestContext {
-    const session = this.sessions.get(sessionName);
+  /** This API's view of one session's state: what a behaviour gets as its context. */
+  contextOf(state: SessionState): RequestContext {
     return {
       api: this.id,
-      session: session.name,
-      store: session.store.scope(storePrefix(this.id)),
-      clock: session.clock,
-      outbox: { send: (message) => session.outbox.send(this.id, message) },
+      session: state.name,
+      store: state.store.scope(storePrefix(this.id)),
+      clock: state.clock,
+      outbox: { send: (message) => state.outbox.send(this.id, message) },
+      state,
     };
   }
 
+  /** Runs `fn` with this API's context on session `name`, as one atomic step (see StateBackend.run). */
+  run<R>(name: string | undefined, fn: (ctx: RequestContext) => R | Promise<R>): Promise<R> {
+    return this.state.run(name, (state) => fn(this.contextOf(state)));
+  }
+
   /** A fault to inject: from the request's fault header, else the first matching session fault. */
-  private faultFor(op: CompiledOperation, req: MockRequest): FaultAction | { error: string } | undefined {
+  private async faultFor(op: CompiledOperation, req: MockRequest): Promise<FaultAction | { error: string } | undefined> {
     if (this.options.faults === false) return undefined;
     const header = req.headers[FAULT_HEADER];
     if (typeof header === 'string') return parseFaultHeader(header);
-    // A session that does not exist yet has no faults: looking must not create it.
-    return this.sessions.find(req.session)?.faults.take(this.id, op.operationId);
+    return this.state.run(req.session, (state) => (state.faults.count === 0 ? undefined : state.faults.take(this.id, op.operationId)));
   }
 
   /** Records a finished exchange in the journal of the request's session. */
@@ -153,7 +162,7 @@ export class ApiEngine {
     // Journaling creates no session: a refused request (a session name over the bound) leaves nothing.
     const name = req.session ?? 'default';
     if (name.length > MAX_SESSION_NAME) return;
-    this.sessions.journal.record({
+    this.state.journal.record({
       receivedAt: new Date(startedAt).toISOString(),
       session: name,
       api: this.id,
@@ -222,6 +231,8 @@ export class ApiEngine {
   }
 
   private errorResponse(err: unknown): MockResponse {
+    // The API's own error body, not held to the spec (which documents no 503): as an injected fault.
+    if (err instanceof StoreUnavailable) return { ...this.runtime.formatError(err), headers: { ...err.headers, [SOURCE_HEADER]: 'store' } };
     if (err instanceof MockError) return this.runtime.formatError(err);
     this.logger.error(`${this.id}: behaviour failed: ${(err as Error)?.stack ?? String(err)}`);
     return problem(500, 'Internal error in the mock', 'The mock failed to handle this request; its log has the details.');

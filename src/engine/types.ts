@@ -5,6 +5,7 @@ import type { Store } from '../state/store';
 import type { NewMessage, OutboxMessage } from '../state/outbox';
 import type { MockError } from '../errors';
 import type { KeyRing } from '../apis/shared/keys';
+import type { SessionState } from '../state/backend';
 
 /** A request as the engine sees it: no framework types, so the core can be measured on its own. */
 export interface MockRequest {
@@ -68,7 +69,12 @@ export interface RequestContext {
   store: Store;
   clock: Clock;
   outbox: ApiOutbox;
+  /** The whole session (every API's state): for the control API, not for an API's behaviours. */
+  state: SessionState;
 }
+
+/** Runs `fn` with an API's context on the state of one session, as one atomic step (StateBackend.run). */
+export type StateRunner = <R>(fn: (ctx: RequestContext) => R | Promise<R>) => Promise<R>;
 
 export type Behaviour = (req: OperationRequest, ctx: RequestContext) => MockResponse | Promise<MockResponse>;
 
@@ -92,14 +98,15 @@ export interface ApiRuntime {
 /**
  * A WebSocket endpoint of an API. The server accepts upgrades at `<prefix><path>` and hands each
  * connection over with the state of the session named by the upgrade's `x-authdouble-session`
- * header. The endpoint owns the socket from then on: it must answer every frame and never throw.
+ * header. The endpoint owns the socket from then on: it must answer every frame and never throw. Each
+ * step that touches state goes through `run` (one atomic step each, as for an HTTP request).
  */
 export interface WebSocketEndpoint {
   /** Path inside the API: `/` is the mount prefix itself. */
   path: string;
   /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
   maxPayload?: number;
-  onConnection(socket: WebSocket, ctx: RequestContext, req: IncomingMessage): void;
+  onConnection(socket: WebSocket, run: StateRunner, req: IncomingMessage): void;
 }
 
 export interface ApiSetup<Fixture> {

@@ -19,12 +19,28 @@ export type FaultAction = Pick<FaultSpec, 'status' | 'delayMs' | 'drop'>;
 /** At most this many faults are in force per session; adding one more is refused. */
 export const MAX_FAULTS_PER_SESSION = 100;
 
+/** Faults as a backend keeps them between steps (the Redis store). */
+export interface FaultsState {
+  nextId: number;
+  faults: Fault[];
+}
+
 export class Faults {
   private faults: Fault[] = [];
   private nextId = 1;
 
   /** @param onChange called after every change (the console's live view follows it). */
   constructor(private readonly onChange: () => void = () => undefined) {}
+
+  get state(): FaultsState {
+    return { nextId: this.nextId, faults: this.list() };
+  }
+
+  restore(state: FaultsState): void {
+    this.nextId = state.nextId;
+    this.faults = state.faults.map((f) => ({ ...f }));
+    this.onChange();
+  }
 
   get count(): number {
     return this.faults.length;

@@ -52,14 +52,7 @@ export class Journal {
 
   /** Keeps `entry`, cut to its bounds: path, query and bodies (so one entry stays under about 11 KB). */
   record(entry: Omit<JournalEntry, 'id'>): void {
-    const recorded = {
-      id: this.nextId++,
-      ...entry,
-      path: truncateTo(entry.path, JOURNAL_PATH_LIMIT),
-      query: boundedQuery(entry.query),
-      requestBody: truncate(entry.requestBody),
-      responseBody: truncate(entry.responseBody),
-    };
+    const recorded = { id: this.nextId++, ...bounded(entry) };
     this.entries.push(recorded);
     for (const listener of this.listeners) listener(recorded);
     // Trim in batches: dropping one entry per request would shift the whole array every time.
@@ -67,14 +60,7 @@ export class Journal {
   }
 
   list(filter: JournalFilter = {}): JournalEntry[] {
-    return this.entries.slice(-JOURNAL_CAPACITY).filter(
-      (e) =>
-        (filter.session === undefined || e.session === filter.session) &&
-        (filter.api === undefined || e.api === filter.api) &&
-        (filter.path === undefined || e.path.startsWith(filter.path)) &&
-        (filter.status === undefined || e.status === filter.status) &&
-        (filter.since === undefined || Date.parse(e.receivedAt) >= filter.since),
-    );
+    return this.entries.slice(-JOURNAL_CAPACITY).filter((e) => matches(e, filter));
   }
 
   /** Calls `listener` with every entry recorded from now on; returns the function that stops it. */
@@ -87,6 +73,27 @@ export class Journal {
   clear(session?: string): void {
     this.entries = session === undefined ? [] : this.entries.filter((e) => e.session !== session);
   }
+}
+
+/** `entry` cut to the journal's bounds: path, query and bodies (so it stays under about 11 KB). */
+export function bounded(entry: Omit<JournalEntry, 'id'>): Omit<JournalEntry, 'id'> {
+  return {
+    ...entry,
+    path: truncateTo(entry.path, JOURNAL_PATH_LIMIT),
+    query: boundedQuery(entry.query),
+    requestBody: truncate(entry.requestBody),
+    responseBody: truncate(entry.responseBody),
+  };
+}
+
+export function matches(e: JournalEntry, filter: JournalFilter): boolean {
+  return (
+    (filter.session === undefined || e.session === filter.session) &&
+    (filter.api === undefined || e.api === filter.api) &&
+    (filter.path === undefined || e.path.startsWith(filter.path)) &&
+    (filter.status === undefined || e.status === filter.status) &&
+    (filter.since === undefined || Date.parse(e.receivedAt) >= filter.since)
+  );
 }
 
 export function truncate(text: string | undefined): string | undefined {

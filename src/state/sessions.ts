@@ -4,6 +4,7 @@ import { Journal } from './journal';
 import { DEFAULT_STORE_BOUNDS, EntryCount, type StoreBounds } from './bounds';
 import { MemoryStore } from './store';
 import { Outbox } from './outbox';
+import { resetState, type SessionState, type StateBackend } from './backend';
 
 /**
  * One isolated copy of the mock's state: its own clock, store, outbox, journal and faults. The
@@ -11,7 +12,7 @@ import { Outbox } from './outbox';
  * own, created on first use and seeded from the fixtures (the fixtures are read-only, so an empty
  * store is exactly "as the fixtures say").
  */
-export class Session {
+export class Session implements SessionState {
   readonly clock: VirtualClock;
   readonly store: MemoryStore;
   readonly outbox: Outbox;
@@ -35,32 +36,21 @@ export class Session {
     this.outbox = new Outbox(this.clock, onChange);
   }
 
-  /**
-   * Back to the fixtures. For one API: its state and messages. For all: every API's state, the
-   * outbox, the journal, the faults, and the clock back to real time.
-   */
+  /** Back to the fixtures (see resetState); with no API, this session's journal entries go too. */
   reset(api?: string): void {
-    if (api !== undefined) {
-      this.store.scope(storePrefix(api)).clear();
-      this.outbox.clear(api);
-      return;
-    }
-    this.store.clear();
-    this.outbox.clear();
-    this.journal.clear(this.name);
-    this.faults.clear();
-    this.clock.reset();
+    resetState(this, api);
+    if (api === undefined) this.journal.clear(this.name);
   }
 }
 
-export function storePrefix(api: string): string {
-  return `${api}:`;
-}
+export { storePrefix } from './backend';
 
 /** At most this many named sessions live at once; the least recently used one goes first. */
 export const MAX_SESSIONS = 1000;
 
-export class Sessions {
+/** The memory backend: every session in this process (the default store). */
+export class Sessions implements StateBackend {
+  readonly kind = 'memory';
   private readonly sessions = new Map<string, Session>();
   /** One journal for every session, so its size bound holds for the whole server. */
   readonly journal = new Journal();
@@ -155,4 +145,19 @@ export class Sessions {
   all(): Session[] {
     return [...this.sessions.values()];
   }
+
+  /** Each step is synchronous code on this process's state: atomic as it is, run once. */
+  async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
+    return fn(this.get(name));
+  }
+
+  async sessionNames(): Promise<string[]> {
+    return this.all().map((s) => s.name);
+  }
+
+  async resetApiEverywhere(api: string): Promise<void> {
+    for (const session of this.all()) session.reset(api);
+  }
+
+  async close(): Promise<void> {}
 }

@@ -19,6 +19,8 @@ export interface Store {
   scope(prefix: string): Store;
   /** Drops every entry of this store (or of this scope). */
   clear(): void;
+  /** Forgets every expired entry of the whole store (a scope sweeps its parent). */
+  sweep(): void;
 }
 
 interface Entry {
@@ -203,7 +205,8 @@ export class MemoryStore implements Store {
   }
 }
 
-class ScopedStore implements Store {
+/** A view of `parent` whose keys all live under `prefix`. */
+export class ScopedStore implements Store {
   constructor(
     private readonly parent: Store,
     private readonly prefix: string,
@@ -231,5 +234,8 @@ class ScopedStore implements Store {
   }
   clear(): void {
     for (const [key] of this.entries('')) this.delete(key);
+  }
+  sweep(): void {
+    this.parent.sweep();
   }
 }

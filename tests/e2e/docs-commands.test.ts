@@ -131,6 +131,13 @@ it.each(commands.map((c) => [`${c.doc}:${c.line}`, c] as const))('%s runs as doc
       .filter((l) => !l.startsWith('$ ') && l !== '^C' && !l.includes('proxy listening'))
       .map((l) => l.replace(/sama\.har/, `${dir}/sama.har`).replace(/http:\/\/127\.0\.0\.1:4600/, main.url));
     expect(result.out.split('\n').filter((l) => l !== '' && !l.includes('proxy listening'))).toEqual(shown);
+    // And the file holds the frames the doc's JSON shows (the times aside).
+    const har = JSON.parse(readFileSync(path.join(dir, 'sama.har'), 'utf8'));
+    const socket = har.log.entries[1];
+    expect(`${socket.request.method} ${socket.request.url} ${socket.response.status}`).toBe(`GET ${main.url.replace(/^http/, 'ws')}/sama/ 101`);
+    const docJson = /```json\n([\s\S]*?)\n```/.exec(readFileSync(path.join(root, doc.doc), 'utf8'))![1]!;
+    const untimed = (frames: Array<{ time: number }>) => frames.map(({ time, ...rest }) => ({ ...rest, time: typeof time }));
+    expect(untimed(socket._webSocketMessages)).toEqual(untimed((JSON.parse(`{${docJson}}`) as { _webSocketMessages: Array<{ time: number }> })._webSocketMessages));
     return;
   }
   if (doc.command.startsWith('authdouble record')) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorObject } from 'ajv';
 import type { WebSocket } from 'ws';
 import { isObject } from '../../engine/compile';
-import type { RequestContext, WebSocketEndpoint } from '../../engine/types';
+import type { RequestContext, StateRunner, WebSocketEndpoint } from '../../engine/types';
 import { MockError } from '../../errors';
 import { SamaErrors } from './messages';
 import { SamaSessions, socketKey, type SocketBinding } from './sessions';
@@ -28,8 +28,8 @@ const deviceIdMissed = (): WsError => new WsError(SamaErrors.deviceIdMissed.stat
 
 /** What a handler may do with its socket: bind it to a user's device, or read that binding. */
 interface SocketControl {
-  bind(b: Omit<SocketBinding, 'boundAt'>): void;
-  binding(): SocketBinding | undefined;
+  bind(ctx: RequestContext, b: Omit<SocketBinding, 'boundAt'>): void;
+  binding(ctx: RequestContext): SocketBinding | undefined;
 }
 
 type Handler = (params: Record<string, unknown>, id: RequestId, ctx: RequestContext, socket: SocketControl) => Promise<unknown> | unknown;
@@ -93,7 +93,7 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
       schema: 'UserLogoutRequest',
       response: 'UserLogoutResponse',
       run: (_params, id, ctx, socket) => {
-        const bound = socket.binding();
+        const bound = socket.binding(ctx);
         if (!bound) throw new WsError(SamaErrors.unauthorized.status, SamaErrors.unauthorized.message);
         sessions.logoutDevice(ctx, bound.userId, bound.deviceId);
         return { response: { id, success: true } };
@@ -104,7 +104,7 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
       response: 'ConnectResponse',
       run: (params, id, ctx, socket) => {
         const who = sessions.checkAccess(ctx, params.token as string, String(params.device_id));
-        socket.bind({ userId: who.user._id, deviceId: who.deviceId, organizationId: who.user.organization_id });
+        socket.bind(ctx, { userId: who.user._id, deviceId: who.deviceId, organizationId: who.user.organization_id });
         return { response: { id, success: true } };
       },
     },
@@ -120,7 +120,7 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
                 deviceId: String(params.device_id),
               };
         const token = await sessions.renewAccess(ctx, who.user, who.deviceId);
-        socket.bind({ userId: who.user._id, deviceId: who.deviceId, organizationId: who.user.organization_id });
+        socket.bind(ctx, { userId: who.user._id, deviceId: who.deviceId, organizationId: who.user.organization_id });
         return { response: { id, user: SamaSessions.visible(who.user), token: token.token } };
       },
     },
@@ -142,7 +142,7 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
     throw aboutDeviceId ? deviceIdMissed() : invalidData();
   };
 
-  const answer = async (frame: string, ctx: RequestContext, socket: SocketControl): Promise<{ id?: RequestId; body: unknown; schema: WsSchemaName }> => {
+  const answer = async (frame: string, run: StateRunner, socket: SocketControl): Promise<{ id?: RequestId; body: unknown; schema: WsSchemaName }> => {
     let id: RequestId | undefined;
     try {
       let json: unknown;
@@ -162,7 +162,8 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
       const params = checkParams(type, request[type]);
       // The whole frame against the documented message: the id and nothing else beside the request.
       if (id === undefined || !validators[handler.schema](json)) throw invalidData();
-      return { id, body: await handler.run(params, id, ctx, socket), schema: handler.response };
+      const requestId = id;
+      return { id, body: await run((ctx) => handler.run(params, requestId, ctx, socket)), schema: handler.response };
     } catch (err) {
       return { id, body: errorMessage(id, toErrorBody(err)), schema: 'ErrorResponse' };
     }
@@ -172,13 +173,13 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
     path: '/',
     // Up to this size a frame is read and refused with 413; beyond it ws closes the socket (1009).
     maxPayload: Math.max(1024 * 1024, 4 * maxMessageBytes),
-    onConnection(socket: WebSocket, ctx: RequestContext) {
+    onConnection(socket: WebSocket, run: StateRunner) {
       const connection = randomUUID();
       const control: SocketControl = {
-        bind(binding) {
+        bind(ctx, binding) {
           if (socket.readyState === socket.OPEN) ctx.store.set<SocketBinding>(socketKey(connection), { ...binding, boundAt: ctx.clock.now() });
         },
-        binding: () => ctx.store.get<SocketBinding>(socketKey(connection)),
+        binding: (ctx) => ctx.store.get<SocketBinding>(socketKey(connection)),
       };
       const send = (id: RequestId | undefined, body: unknown, schema: WsSchemaName): void => {
         const validate = validators[schema];
@@ -191,12 +192,15 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
           send(undefined, errorMessage(undefined, { status: 413, message: `The message is larger than the limit of ${maxMessageBytes} bytes.` }), 'ErrorResponse');
           return;
         }
-        answer(raw.toString('utf8'), ctx, control).then(
+        answer(raw.toString('utf8'), run, control).then(
           ({ id, body, schema }) => send(id, body, schema),
           () => send(undefined, errorMessage(undefined, { status: 500, message: 'Internal error.' }), 'ErrorResponse'),
         );
       });
-      socket.on('close', () => ctx.store.delete(socketKey(connection)));
+      socket.on('close', () => {
+        // A store that cannot be reached now keeps the binding until its time-to-live ends.
+        run((ctx) => ctx.store.delete(socketKey(connection))).catch(() => undefined);
+      });
     },
   };
 }

@@ -23,6 +23,14 @@ export interface SigningKey {
   publicKey: KeyObject;
 }
 
+/** Where a ring keeps the keys it makes: the keys file, or the shared store (Redis). */
+export interface KeyKeeper {
+  /** The key kept under `name`, if any (read when the ring does not hold one yet). */
+  find?(name: string): Promise<StoredKey | undefined>;
+  /** Keeps `key` under `name`, unless one of that algorithm is kept already: then returns that one. */
+  add(name: string, key: StoredKey): Promise<StoredKey | undefined>;
+}
+
 export const KEYS_FORMAT = 'authdouble-keys';
 export const KEYS_VERSION = 1;
 
@@ -31,6 +39,7 @@ export const KEYS_VERSION = 1;
  * the API first signs or publishes its keys, never at start-up: RSA key generation takes 50-250 ms.
  * Keys are kept, so that tokens issued before a restart still verify after it:
  * - with `--state-file`, in the state file (the ring starts empty and the state file fills it);
+ * - with a Redis store, in Redis (the first instance to make one wins; every instance signs with it);
  * - otherwise in a keys file (`--keys-file`; by default one per user, under the OS cache folder).
  */
 export class KeyRing {
@@ -40,7 +49,7 @@ export class KeyRing {
   changes = 0;
 
   constructor(
-    private readonly file?: KeysFile,
+    private readonly file?: KeyKeeper,
     initial: Record<string, StoredKey> = {},
   ) {
     this.stored = { ...initial };
@@ -76,8 +85,11 @@ export class KeyRing {
   }
 
   private async load(name: string, alg: SigningAlg): Promise<SigningKey> {
-    const kept = this.stored[name];
-    if (kept?.alg === alg) return fromStored(kept);
+    const kept = this.stored[name] ?? (await this.file?.find?.(name));
+    if (kept?.alg === alg) {
+      this.stored[name] = kept;
+      return fromStored(kept);
+    }
     const made = await generate(name, alg);
     // Another process may have kept one meanwhile (tests start many mocks at once): use that one.
     const theirs = this.file ? await this.file.add(name, made) : undefined;
@@ -124,7 +136,7 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv = process.env, platform: 
  * replaced atomically. A file given with `--keys-file` must be readable (else start-up stops); the
  * default one is only a cache: when it cannot be used, keys live in memory, with a warning.
  */
-class KeysFile {
+class KeysFile implements KeyKeeper {
   private usable = true;
 
   constructor(

@@ -1,0 +1,532 @@
+import { createClient } from '@redis/client';
+import { StartupError } from '../errors';
+import type { Logger } from '../logger';
+import { isRetry, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
+import { systemClock, VirtualClock, type Clock } from './clock';
+import { Faults } from './faults';
+import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilter } from './journal';
+import { Outbox } from './outbox';
+import { ScopedStore, type Store } from './store';
+import { MAX_SESSIONS } from './sessions';
+import { resetState } from './backend';
+import { checkKeys, type KeyKeeper, type StoredKey } from '../apis/shared/keys';
+
+/**
+ * The Redis backend: every instance pointed at one Redis is one mock. Layout (see docs/many-instances.md):
+ * - `authdouble:{<session>}:<api>:<kind>:...` one store entry, JSON `{"v": value, "e": expiresAt}`;
+ *   `~clock`, `~faults` and `~outbox` in the same session hold its clock, faults and messages. All
+ *   keys of a session share the hash tag `{<session>}`, so a step's script works on Redis Cluster too;
+ * - `authdouble:sessions` the sessions in use (a sorted set by last use), `authdouble:keys` the
+ *   signing keys, `authdouble:journal` the latest requests.
+ *
+ * A step (StateBackend.run) reads the keys its code asks for, fetching each on first use and running
+ * the code again, then commits its writes with one script that first checks that nothing it read has
+ * changed meanwhile (optimistic concurrency). On a conflict the step runs again on fresh values. So
+ * check-and-consume, counters and "issue only if the session lives" are atomic across instances,
+ * and the behaviour code is the very code the memory store runs.
+ */
+export const REDIS_PREFIX = 'authdouble:';
+
+/** How long a command may take before the request gets a 503. */
+const COMMAND_TIMEOUT_MS = 2000;
+/** A step that keeps losing races gives up (503) after this many runs. */
+const MAX_RUNS = 200;
+/**
+ * Redis drops an entry this long after it expires by the session's clock when that clock was
+ * moved, pinned or set (at once on the real clock): a clock moved back by less than this brings
+ * back nothing early.
+ */
+const VIRTUAL_CLOCK_GRACE_MS = 24 * 60 * 60 * 1000;
+/** A session's last use is written at most this often by one process. */
+const TOUCH_EVERY_MS = 10_000;
+
+const ABSENT = '';
+
+
+// Commits a step: checks every key read still holds what was read, then writes. KEYS: read keys,
+// then written keys. ARGV: the count of read keys, what each held ('' when absent), then per written
+// key: 's' or 'd', the value, the time-to-live in ms ('' for none).
+const COMMIT = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local cur = redis.call('GET', KEYS[i])
+  if cur == false then cur = '' end
+  if cur ~= ARGV[i + 1] then return 0 end
+end
+local a = n + 2
+for j = n + 1, #KEYS do
+  if ARGV[a] == 'd' then redis.call('DEL', KEYS[j])
+  elseif ARGV[a + 2] == '' then redis.call('SET', KEYS[j], ARGV[a + 1])
+  else redis.call('SET', KEYS[j], ARGV[a + 1], 'PX', ARGV[a + 2]) end
+  a = a + 3
+end
+return 1`;
+
+// Records a journal entry: its id from a counter, the newest first, the list cut to its capacity.
+const JOURNAL_PUSH = `
+local id = redis.call('INCR', KEYS[2])
+redis.call('LPUSH', KEYS[1], '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2))
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return id`;
+
+type Client = ReturnType<typeof createClient>;
+
+interface Write {
+  raw: string;
+  px?: number;
+}
+
+/** The keys a step has read (as they were), the prefixes it has listed, and what it writes. */
+class Tx {
+  readonly snapshot = new Map<string, string | null>();
+  readonly scanned = new Map<string, string[]>();
+  writes = new Map<string, Write | null>();
+  readonly missingKeys = new Set<string>();
+  readonly missingScans = new Set<string>();
+
+  read(key: string): string | null {
+    const written = this.writes.get(key);
+    if (written !== undefined) return written === null ? null : written.raw;
+    const seen = this.snapshot.get(key);
+    if (seen !== undefined) return seen;
+    this.missingKeys.add(key);
+    throw new RetryStep(`read ${key}`);
+  }
+
+  /** Keys under `prefix`, as listed, plus those written since, less those deleted. */
+  keys(prefix: string): string[] {
+    const listed = this.scanned.get(prefix);
+    if (!listed) {
+      this.missingScans.add(prefix);
+      throw new RetryStep(`list ${prefix}`);
+    }
+    const out = new Set(listed);
+    for (const [key, write] of this.writes) {
+      if (!key.startsWith(prefix)) continue;
+      if (write === null) out.delete(key);
+      else out.add(key);
+    }
+    return [...out];
+  }
+
+  write(key: string, write: Write | null): void {
+    this.writes.set(key, write);
+  }
+}
+
+interface Stored {
+  v: unknown;
+  e?: number;
+}
+
+/** A session's store inside one step: reads come from the step's snapshot, writes are kept for its commit. */
+class TxStore implements Store {
+  constructor(
+    private readonly tx: Tx,
+    private readonly base: string,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  private live(raw: string | null): Stored | undefined {
+    if (raw === null) return undefined;
+    const stored = JSON.parse(raw) as Stored;
+    return stored.e !== undefined && stored.e <= this.clock.now() ? undefined : stored;
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.live(this.tx.read(this.base + key))?.v as T | undefined;
+  }
+
+  set<T>(key: string, value: T, ttlMs?: number): void {
+    const e = ttlMs === undefined ? undefined : this.clock.now() + ttlMs;
+    const px = ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs + (this.clock.isVirtual ? VIRTUAL_CLOCK_GRACE_MS : 1000)));
+    this.tx.write(this.base + key, { raw: JSON.stringify(e === undefined ? { v: value } : { v: value, e }), px });
+  }
+
+  take<T>(key: string): T | undefined {
+    const value = this.get<T>(key);
+    if (value !== undefined) this.tx.write(this.base + key, null);
+    return value;
+  }
+
+  delete(key: string): boolean {
+    const existed = this.get(key) !== undefined;
+    this.tx.write(this.base + key, null);
+    return existed;
+  }
+
+  entries<T>(prefix: string): Array<[string, T]> {
+    const out: Array<[string, T]> = [];
+    for (const key of this.tx.keys(this.base + prefix)) {
+      const stored = this.live(this.tx.read(key));
+      if (stored) out.push([key.slice(this.base.length), stored.v as T]);
+    }
+    return out;
+  }
+
+  scope(prefix: string): Store {
+    return new ScopedStore(this, prefix);
+  }
+
+  clear(): void {
+    for (const key of this.tx.keys(this.base)) if (!isReserved(key.slice(this.base.length))) this.tx.write(key, null);
+  }
+
+  sweep(): void {
+    for (const key of this.tx.keys(this.base)) {
+      if (isReserved(key.slice(this.base.length))) continue;
+      const raw = this.tx.read(key);
+      if (raw !== null && !this.live(raw)) this.tx.write(key, null);
+    }
+  }
+}
+
+/** `~clock`, `~faults`, `~outbox`: a session's own records, beside its APIs' entries. */
+function isReserved(key: string): boolean {
+  return key.startsWith('~');
+}
+
+/** One session inside one step: the same classes as the memory store, read from and written to the step. */
+class TxSession implements SessionState {
+  readonly store: Store;
+  readonly clock: VirtualClock;
+  private outboxCache?: Outbox;
+  private faultsCache?: Faults;
+
+  constructor(
+    readonly name: string,
+    private readonly tx: Tx,
+    private readonly base: string,
+    baseClock: Clock,
+  ) {
+    this.clock = this.hydrate('~clock', (onChange) => new VirtualClock(baseClock, onChange));
+    this.store = new TxStore(tx, base, this.clock);
+  }
+
+  get outbox(): Outbox {
+    return (this.outboxCache ??= this.hydrate('~outbox', (onChange) => new Outbox(this.clock, onChange)));
+  }
+
+  get faults(): Faults {
+    return (this.faultsCache ??= this.hydrate('~faults', (onChange) => new Faults(onChange)));
+  }
+
+  /** An object restored from `key`, whose every change is written back to it. */
+  private hydrate<T extends { state: unknown; restore(state: never): void }>(key: string, make: (onChange: () => void) => T): T {
+    let live = false;
+    const object: T = make(() => {
+      if (live) this.tx.write(this.base + key, { raw: JSON.stringify(object.state) });
+    });
+    const raw = this.tx.read(this.base + key);
+    if (raw !== null) object.restore(JSON.parse(raw) as never);
+    live = true;
+    return object;
+  }
+}
+
+export interface RedisBackendOptions {
+  url: string;
+  logger: Logger;
+  /** The real-time source under every session's virtual clock. */
+  clock?: Clock;
+}
+
+export class RedisBackend implements StateBackend {
+  readonly kind = 'redis';
+  readonly journal: RequestJournal;
+  private readonly listeners = new Set<(session: string) => void>();
+  private readonly touched = new Map<string, number>();
+  private readonly scripts = new Map<string, string>();
+  private down: string | undefined;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly logger: Logger,
+    private readonly baseClock: Clock,
+    readonly url: string,
+  ) {
+    this.journal = new RedisJournal(this);
+  }
+
+  /** Connects to `url` (redis:// or rediss://); a Redis that cannot be reached stops start-up. */
+  static async connect(options: RedisBackendOptions): Promise<RedisBackend> {
+    const shown = redactUrl(options.url);
+    let started = false;
+    const client: Client = createClient({
+      url: options.url,
+      // A command sent while Redis is away fails at once (503) rather than waiting for it.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 3000,
+        // At start-up one failed attempt is enough to stop; once serving, retry without end.
+        reconnectStrategy: (retries, cause) => (started ? Math.min(50 * 2 ** retries, 1000) : cause),
+      },
+    });
+    const backend = new RedisBackend(client, options.logger, options.clock ?? systemClock, shown);
+    client.on('error', (err: Error) => {
+      if (started) backend.lost(err.message);
+    });
+    client.on('ready', () => backend.back());
+    try {
+      await client.connect();
+      started = true;
+    } catch (err) {
+      if (client.isOpen) client.destroy();
+      throw new StartupError(`--store ${shown}: cannot reach Redis (${(err as Error).message})`);
+    }
+    return backend;
+  }
+
+  private lost(why: string): void {
+    if (this.down === undefined) this.logger.error(`store: lost Redis at ${this.url} (${why}); requests get 503 until it is back`);
+    this.down = why;
+  }
+
+  private back(): void {
+    if (this.down !== undefined) this.logger.info(`store: Redis at ${this.url} is back`);
+    this.down = undefined;
+  }
+
+  /** Sends one command; any failure to reach Redis becomes StoreUnavailable. */
+  async call<T>(args: string[]): Promise<T> {
+    try {
+      return (await this.client.sendCommand(args, { timeout: COMMAND_TIMEOUT_MS })) as T;
+    } catch (err) {
+      if (err instanceof Error && err.constructor.name.endsWith('ErrorReply')) throw err;
+      const why = (err as Error).message || String(err);
+      this.lost(why);
+      throw new StoreUnavailable(this.down ?? why);
+    }
+  }
+
+  /** Runs a Lua script, sending its text only when Redis does not have it yet. */
+  async script<T>(source: string, keys: string[], args: string[]): Promise<T> {
+    let sha = this.scripts.get(source);
+    if (sha === undefined) {
+      sha = await this.call<string>(['SCRIPT', 'LOAD', source]);
+      this.scripts.set(source, sha);
+    }
+    try {
+      return await this.call<T>(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.call<T>(['EVAL', source, String(keys.length), ...keys, ...args]);
+    }
+  }
+
+  async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
+    const session = name ?? 'default';
+    const base = sessionBase(session);
+    const tx = new Tx();
+    let wanted = [`${base}~clock`];
+    let scans: string[] = [];
+    this.touch(session);
+    for (let runs = 1; ; runs++) {
+      await this.fetch(tx, wanted, scans);
+      tx.writes = new Map();
+      let outcome: { value: R } | { error: unknown };
+      try {
+        outcome = { value: await fn(new TxSession(session, tx, base, this.baseClock)) };
+      } catch (err) {
+        if (isRetry(err)) {
+          wanted = [...tx.missingKeys];
+          scans = [...tx.missingScans];
+          tx.missingKeys.clear();
+          tx.missingScans.clear();
+          continue;
+        }
+        outcome = { error: err };
+      }
+      if (tx.writes.size > 0 && !(await this.commit(tx))) {
+        if (runs >= MAX_RUNS) throw new StoreUnavailable(`a step lost ${MAX_RUNS} races in a row`);
+        // Lost a race: read again everything this step read, after a short random pause.
+        wanted = [...tx.snapshot.keys()];
+        scans = [...tx.scanned.keys()];
+        tx.snapshot.clear();
+        tx.scanned.clear();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+        continue;
+      }
+      if (tx.writes.size > 0) this.notify(session);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    }
+  }
+
+  /** Reads `keys`, and the keys under each prefix of `scans`, into the step's snapshot. */
+  private async fetch(tx: Tx, keys: string[], scans: string[]): Promise<void> {
+    const todo = new Set(keys.filter((k) => !tx.snapshot.has(k)));
+    for (const prefix of scans) {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await this.call<[string, string[]]>(['SCAN', cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', '1000']);
+        cursor = next;
+        found.push(...batch);
+      } while (cursor !== '0');
+      tx.scanned.set(prefix, found);
+      for (const key of found) if (!tx.snapshot.has(key)) todo.add(key);
+    }
+    const list = [...todo];
+    for (let i = 0; i < list.length; i += 1000) {
+      const chunk = list.slice(i, i + 1000);
+      const values = await this.call<Array<string | null>>(['MGET', ...chunk]);
+      chunk.forEach((key, j) => tx.snapshot.set(key, values[j] ?? null));
+    }
+  }
+
+  /** Writes the step if nothing it read has changed; false when it has (the step runs again). */
+  private async commit(tx: Tx): Promise<boolean> {
+    const reads = [...tx.snapshot.keys()];
+    const writes = [...tx.writes];
+    const args = [String(reads.length), ...reads.map((k) => tx.snapshot.get(k) ?? ABSENT)];
+    for (const [, write] of writes) args.push(write === null ? 'd' : 's', write?.raw ?? '', write?.px === undefined ? '' : String(write.px));
+    return (await this.script<number>(COMMIT, [...reads, ...writes.map(([key]) => key)], args)) === 1;
+  }
+
+  /** Marks the session as in use (sessions past MAX_SESSIONS go, least recently used first). */
+  private touch(session: string): void {
+    const now = Date.now();
+    if ((this.touched.get(session) ?? 0) > now - TOUCH_EVERY_MS) return;
+    this.touched.set(session, now);
+    if (this.touched.size > MAX_SESSIONS) this.touched.delete(this.touched.keys().next().value!);
+    const score = session === 'default' ? 'inf' : String(now);
+    this.call<number>(['ZADD', SESSIONS_KEY, score, session])
+      .then(async (added) => {
+        if (added !== 1) return;
+        this.notify(session);
+        const count = await this.call<number>(['ZCARD', SESSIONS_KEY]);
+        if (count <= MAX_SESSIONS) return;
+        const [oldest] = await this.call<string[]>(['ZPOPMIN', SESSIONS_KEY]);
+        if (oldest !== undefined && oldest !== 'default') await this.dropSession(oldest);
+      })
+      .catch((err: Error) => this.logger.warn(`store: session ${session} not marked as used: ${err.message}`));
+  }
+
+  private async dropSession(session: string): Promise<void> {
+    const tx = new Tx();
+    const base = sessionBase(session);
+    await this.fetch(tx, [], [base]);
+    const keys = tx.scanned.get(base) ?? [];
+    for (let i = 0; i < keys.length; i += 1000) await this.call(['UNLINK', ...keys.slice(i, i + 1000)]);
+    await this.journal.clear(session);
+  }
+
+  async sessionNames(): Promise<string[]> {
+    const names = await this.call<string[]>(['ZRANGE', SESSIONS_KEY, '0', '-1']);
+    return ['default', ...names.filter((n) => n !== 'default')];
+  }
+
+  async resetApiEverywhere(api: string): Promise<void> {
+    for (const name of await this.sessionNames()) await this.run(name, (state) => resetState(state, api));
+  }
+
+  subscribe(listener: (session: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(session: string): void {
+    for (const listener of this.listeners) listener(session);
+  }
+
+  /** A signing key kept in Redis: the first instance to store one for `name` wins. */
+  async keepKey(name: string, json: string): Promise<string> {
+    await this.call(['HSETNX', KEYS_KEY, name, json]);
+    return (await this.call<string | null>(['HGET', KEYS_KEY, name])) ?? json;
+  }
+
+  async findKey(name: string): Promise<string | undefined> {
+    return (await this.call<string | null>(['HGET', KEYS_KEY, name])) ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy();
+    }
+  }
+}
+
+const SESSIONS_KEY = `${REDIS_PREFIX}sessions`;
+const KEYS_KEY = `${REDIS_PREFIX}keys`;
+const JOURNAL_KEY = `${REDIS_PREFIX}journal`;
+const JOURNAL_ID_KEY = `${REDIS_PREFIX}journal:id`;
+
+/** The key prefix of a session: its name (any text) encoded inside the hash tag. */
+function sessionBase(session: string): string {
+  return `${REDIS_PREFIX}{${encodeURIComponent(session)}}:`;
+}
+
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** The journal in a Redis list shared by every instance; the live view hears this process's entries. */
+class RedisJournal implements RequestJournal {
+  private readonly listeners = new Set<(entry: JournalEntry) => void>();
+
+  constructor(private readonly backend: RedisBackend) {}
+
+  record(entry: Omit<JournalEntry, 'id'>): void {
+    const kept = bounded(entry);
+    this.backend
+      .script<number>(JOURNAL_PUSH, [JOURNAL_KEY, JOURNAL_ID_KEY], [JSON.stringify(kept), String(JOURNAL_CAPACITY)])
+      .then((id) => {
+        for (const listener of this.listeners) listener({ id, ...kept });
+      })
+      .catch(() => undefined); // an outage is logged by the backend; the request was answered already
+  }
+
+  async list(filter: JournalFilter = {}): Promise<JournalEntry[]> {
+    const raw = await this.backend.call<string[]>(['LRANGE', JOURNAL_KEY, '0', '-1']);
+    return raw
+      .map((text) => JSON.parse(text) as JournalEntry)
+      .reverse()
+      .filter((e) => matches(e, filter));
+  }
+
+  async clear(session?: string): Promise<void> {
+    if (session === undefined) {
+      await this.backend.call(['DEL', JOURNAL_KEY]);
+      return;
+    }
+    const raw = await this.backend.call<string[]>(['LRANGE', JOURNAL_KEY, '0', '-1']);
+    for (const text of raw) {
+      if ((JSON.parse(text) as JournalEntry).session === session) await this.backend.call(['LREM', JOURNAL_KEY, '0', text]);
+    }
+  }
+
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** Signing keys kept in Redis (`authdouble:keys`), so that every instance signs with the same ones. */
+export class RedisKeys implements KeyKeeper {
+  constructor(private readonly backend: RedisBackend) {}
+
+  async find(name: string): Promise<StoredKey | undefined> {
+    const raw = await this.backend.findKey(name);
+    return raw === undefined ? undefined : checkKeys({ [name]: JSON.parse(raw) }, REDIS_PREFIX + 'keys')[name];
+  }
+
+  async add(name: string, key: StoredKey): Promise<StoredKey | undefined> {
+    const raw = await this.backend.keepKey(name, JSON.stringify(key));
+    const kept = checkKeys({ [name]: JSON.parse(raw) }, REDIS_PREFIX + 'keys')[name]!;
+    return kept.kid === key.kid ? undefined : kept;
+  }
+}
