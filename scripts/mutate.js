@@ -4,11 +4,12 @@
  * the jest runner, one test process at a time, within a wall-clock budget (MUTATE_BUDGET_MINUTES,
  * default 60; Stryker is stopped past it). Not part of `npm test`: it takes tens of minutes.
  * Results are incremental (reports/mutation/stryker-incremental.json): a later run retests only
- * what changed. Extra arguments go to Stryker, e.g. `npm run mutate -- --mutate src/state/store.ts`.
+ * what changed. Extra arguments go to Stryker, e.g. `npm run mutate -- --mutate src/state/store.ts`
+ * (several globs: one argument, comma-separated: `--mutate 'src/state/a.ts,src/state/b.ts'`).
  * Ends with the score and the surviving mutants per file (also in reports/mutation/mutation.json).
  */
 const { spawn } = require('node:child_process');
-const { existsSync, readFileSync } = require('node:fs');
+const { existsSync, readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -35,8 +36,10 @@ const budget = setTimeout(() => {
 child.on('close', (code) => {
   clearTimeout(budget);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  if (overBudget || !existsSync(report)) {
-    process.stdout.write(`\nmutate: no score (${overBudget ? 'over budget' : `Stryker exited ${code}`}, ${minutes} min)\n`);
+  // A report older than this run is an earlier run's: Stryker failed before writing one.
+  const fresh = existsSync(report) && statSync(report).mtimeMs >= started;
+  if (overBudget || !fresh) {
+    process.stdout.write(`\nmutate: no score (${overBudget ? 'over budget' : `Stryker exited ${code} without a report`}, ${minutes} min)\n`);
     process.exitCode = 1;
     return;
   }
