@@ -122,7 +122,10 @@ export async function serveWorkers(count: number, options: Partial<ServerOptions
       }
       if (ready.size < count || stopping) return;
       started = true;
-      const pids = [...ready.keys()].map((w) => w.process.pid).join(', ');
+      const pids = [...ready.keys()]
+        .map((w) => w.process.pid ?? 0)
+        .sort((a, b) => a - b)
+        .join(', ');
       process.stdout.write(`${message.banner}  ${'workers'.padEnd(8)} ${count} processes share the port: pids ${pids}\n`);
       if (message.tls) process.stdout.write(tlsBanner({ ...message.tls, generated: tlsGenerated || message.tls.generated }));
     };

@@ -5,7 +5,11 @@
  * SIGTERM, and crashed workers replaced up to a limit. Which worker answered a request is read from
  * the log line it writes (`info [pid N] GET /path 200`), so each request carries a `probe` query.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { runCli, serveCli, type CliRun } from '../helpers/cli';
 import { waitFor } from '../helpers/ports';
 import { startRedis, type TestRedis } from '../helpers/redis';
@@ -175,6 +179,33 @@ it('a worker that dies is replaced; after 3 deaths within a minute the primary s
   }
   const all = [...started, ...replacements];
   await waitFor(() => all.every((pid) => !alive(pid)), 5000, 'every worker to be gone');
+});
+
+it('--https: the certificate is made once, by the primary, and every worker serves it', async () => {
+  const tlsDir = mkdtempSync(path.join(tmpdir(), 'authdouble-workers-tls-'));
+  const cli = await serveCli(['--workers', '2', '--store', redis.url, '--https', '--tls-dir', tlsDir, '--log-level', 'warn']);
+  try {
+    const printed = /SHA-256 (\S+)/.exec(cli.stdout())?.[1];
+    expect(cli.stdout()).toMatch(/TLS certificate \S+localhost\.crt \(made now, self-signed\)/);
+    const { port } = new URL(cli.url);
+    const served = new Set<string>();
+    // Connections go to the workers in turn: four reach both.
+    for (let i = 0; i < 4; i++) {
+      served.add(
+        await new Promise<string>((resolve, reject) => {
+          const socket = tlsConnect({ host: '127.0.0.1', port: Number(port), rejectUnauthorized: false }, () => {
+            resolve(socket.getPeerCertificate().fingerprint256);
+            socket.destroy();
+          });
+          socket.once('error', reject);
+        }),
+      );
+    }
+    expect([...served]).toEqual([printed]);
+  } finally {
+    expect(await cli.stop()).toBe(0);
+    rmSync(tlsDir, { recursive: true, force: true });
+  }
 });
 
 it('a worker that cannot start stops the start-up with its message and exit 2, once', async () => {
