@@ -1,4 +1,4 @@
-import { createClient } from '@redis/client';
+import { createClient, ErrorReply } from '@redis/client';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
 import { isRetry, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
@@ -8,6 +8,7 @@ import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilt
 import { Outbox } from './outbox';
 import { ScopedStore, type Store } from './store';
 import { MAX_SESSIONS } from './sessions';
+import { kindOf } from './bounds';
 import { resetState } from './backend';
 import { checkKeys, type KeyKeeper, type StoredKey } from '../apis/shared/keys';
 
@@ -76,21 +77,55 @@ interface Write {
   px?: number;
 }
 
-/** The keys a step has read (as they were), the prefixes it has listed, and what it writes. */
+/**
+ * The keys a step has read (as they were), the prefixes it has listed, and what it writes.
+ *
+ * A key read for the first time is fetched (the step stops and runs again with it), except that a
+ * key of a kind (`khe:session:`) whose fetched keys were all absent is taken as absent at once, to
+ * be checked at commit: a step that makes a random id and looks it up (a new ObjectId, say) would
+ * otherwise look up a new one at every run.
+ */
 class Tx {
   readonly snapshot = new Map<string, string | null>();
   readonly scanned = new Map<string, string[]>();
   writes = new Map<string, Write | null>();
   readonly missingKeys = new Set<string>();
   readonly missingScans = new Set<string>();
+  /** Kinds of which every key fetched was absent. */
+  private readonly absentKinds = new Set<string>();
+  /** Kinds of which a fetched key was present. */
+  private readonly presentKinds = new Set<string>();
+  /** Keys taken as absent without fetching: the commit must check them even with nothing to write. */
+  guessed = false;
+
+  constructor(private readonly base: string) {}
 
   read(key: string): string | null {
     const written = this.writes.get(key);
     if (written !== undefined) return written === null ? null : written.raw;
     const seen = this.snapshot.get(key);
     if (seen !== undefined) return seen;
+    if (this.absentKinds.has(this.kind(key))) {
+      this.snapshot.set(key, null);
+      this.guessed = true;
+      return null;
+    }
     this.missingKeys.add(key);
     throw new RetryStep(`read ${key}`);
+  }
+
+  /** Notes what a fetch found for `key`. */
+  fetched(key: string, value: string | null): void {
+    this.snapshot.set(key, value);
+    const kind = this.kind(key);
+    if (value !== null) {
+      this.presentKinds.add(kind);
+      this.absentKinds.delete(kind);
+    } else if (!this.presentKinds.has(kind)) this.absentKinds.add(kind);
+  }
+
+  private kind(key: string): string {
+    return key.startsWith(this.base) ? kindOf(key.slice(this.base.length)) : key;
   }
 
   /** Keys under `prefix`, as listed, plus those written since, less those deleted. */
@@ -158,6 +193,7 @@ class TxStore implements Store {
   entries<T>(prefix: string): Array<[string, T]> {
     const out: Array<[string, T]> = [];
     for (const key of this.tx.keys(this.base + prefix)) {
+      if (isReserved(key.slice(this.base.length))) continue;
       const stored = this.live(this.tx.read(key));
       if (stored) out.push([key.slice(this.base.length), stored.v as T]);
     }
@@ -292,7 +328,8 @@ export class RedisBackend implements StateBackend {
     try {
       return (await this.client.sendCommand(args, { timeout: COMMAND_TIMEOUT_MS })) as T;
     } catch (err) {
-      if (err instanceof Error && err.constructor.name.endsWith('ErrorReply')) throw err;
+      // Redis answered (an error of the command, NOSCRIPT say): not an outage.
+      if (err instanceof ErrorReply) throw err;
       const why = (err as Error).message || String(err);
       this.lost(why);
       throw new StoreUnavailable(this.down ?? why);
@@ -317,8 +354,8 @@ export class RedisBackend implements StateBackend {
   async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
     const session = name ?? 'default';
     const base = sessionBase(session);
-    const tx = new Tx();
-    let wanted = [`${base}~clock`];
+    const tx = new Tx(base);
+    let wanted = [`${base}~clock`, `${base}~faults`];
     let scans: string[] = [];
     this.touch(session);
     for (let runs = 1; ; runs++) {
@@ -337,13 +374,14 @@ export class RedisBackend implements StateBackend {
         }
         outcome = { error: err };
       }
-      if (tx.writes.size > 0 && !(await this.commit(tx))) {
+      if ((tx.writes.size > 0 || tx.guessed) && !(await this.commit(tx))) {
         if (runs >= MAX_RUNS) throw new StoreUnavailable(`a step lost ${MAX_RUNS} races in a row`);
         // Lost a race: read again everything this step read, after a short random pause.
         wanted = [...tx.snapshot.keys()];
         scans = [...tx.scanned.keys()];
         tx.snapshot.clear();
         tx.scanned.clear();
+        tx.guessed = false;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
         continue;
       }
@@ -371,7 +409,7 @@ export class RedisBackend implements StateBackend {
     for (let i = 0; i < list.length; i += 1000) {
       const chunk = list.slice(i, i + 1000);
       const values = await this.call<Array<string | null>>(['MGET', ...chunk]);
-      chunk.forEach((key, j) => tx.snapshot.set(key, values[j] ?? null));
+      chunk.forEach((key, j) => tx.fetched(key, values[j] ?? null));
     }
   }
 
@@ -404,8 +442,8 @@ export class RedisBackend implements StateBackend {
   }
 
   private async dropSession(session: string): Promise<void> {
-    const tx = new Tx();
     const base = sessionBase(session);
+    const tx = new Tx(base);
     await this.fetch(tx, [], [base]);
     const keys = tx.scanned.get(base) ?? [];
     for (let i = 0; i < keys.length; i += 1000) await this.call(['UNLINK', ...keys.slice(i, i + 1000)]);
