@@ -6,7 +6,7 @@ import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilter } from './journal';
 import { Outbox } from './outbox';
-import { ScopedStore, type Store } from './store';
+import { ownExpiryPassed, ScopedStore, type Store } from './store';
 import { MAX_SESSIONS } from './sessions';
 import { kindOf } from './bounds';
 import { resetState } from './backend';
@@ -208,11 +208,14 @@ class TxStore implements Store {
     for (const key of this.tx.keys(this.base)) if (!isReserved(key.slice(this.base.length))) this.tx.write(key, null);
   }
 
-  sweep(): void {
+  sweep(records = false): void {
+    const now = this.clock.now();
     for (const key of this.tx.keys(this.base)) {
       if (isReserved(key.slice(this.base.length))) continue;
       const raw = this.tx.read(key);
-      if (raw !== null && !this.live(raw)) this.tx.write(key, null);
+      if (raw === null) continue;
+      const stored = this.live(raw);
+      if (!stored || (records && ownExpiryPassed(stored.v, now))) this.tx.write(key, null);
     }
   }
 }
