@@ -11,13 +11,17 @@
  * BENCH_OUT (write the markdown report there too, e.g. docs/benchmarks.md), BENCH_PIN=1 (pin the
  * servers to core 0 and the load generator to core 1 with taskset), BENCH_WIREMOCK=<folder> (a
  * folder where `npm install wiremock@3.13.2` was run: adds WireMock's row, after a 60 s warm-up),
- * BENCH_SOAK_MB (the heap at 100k live tokens from `npm run soak`, to put in the report).
+ * BENCH_SOAK_MB (the heap at 100k live tokens from `npm run soak`, to put in the report),
+ * BENCH_ONLY=instances (only the "many instances" loads: b2core's sign-in and authenticated request
+ * with the memory store, with Redis and one process, and with Redis and --workers 2; they start a
+ * redis-server of their own, /usr/bin/redis-server or REDIS_SERVER, and are never pinned).
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const { startRedis } = require('./bench/redis');
 
 const root = path.resolve(__dirname, '..');
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -49,13 +53,21 @@ const SIGNINS = {
   khe: { path: '/khe/v1.0/users/token', body: { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' } },
 };
 
-/** Fixtures for load: the default users, with b2core's sign-in rate limit out of the way. */
-function benchFixtures() {
+/** Users `load0@bar.com` ... of the many-users sign-in load (password Secret123). */
+const LOAD_USERS = 1000;
+
+/**
+ * Fixtures for load: the default users, with b2core's sign-in rate limit out of the way; with
+ * `loadUsers`, LOAD_USERS more b2core users.
+ */
+function benchFixtures({ loadUsers = false } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'authdouble-bench-fixtures-'));
-  const b2core = readFileSync(path.join(root, 'fixtures/b2core.yaml'), 'utf8').replace(
-    /signIn: +\{ limit: 5,/,
-    'signIn:  { limit: 1000000000,',
-  );
+  const extra = loadUsers
+    ? Array.from({ length: LOAD_USERS }, (_, i) => `  - { id: "load${i}", email: load${i}@bar.com, password: Secret123 }\n`).join('')
+    : '';
+  const b2core = readFileSync(path.join(root, 'fixtures/b2core.yaml'), 'utf8')
+    .replace(/signIn: +\{ limit: 5,/, 'signIn:  { limit: 1000000000,')
+    .replace(/\nusers:\n/, `\nusers:\n${extra}`);
   if (!b2core.includes('1000000000')) throw new Error('could not lift the b2core sign-in limit in the bench fixtures');
   writeFileSync(path.join(dir, 'b2core.yaml'), b2core);
   return dir;
@@ -95,9 +107,9 @@ components:
 }
 
 /** Starts a child process that prints a URL once it listens; resolves with it. */
-function startChild(command, args, pattern, timeoutMs = 30000) {
+function startChild(command, args, pattern, timeoutMs = 30000, pin = true) {
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = onServerCore(command, args);
+    const [cmd, argv] = pin ? onServerCore(command, args) : [command, args];
     const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
@@ -283,6 +295,103 @@ async function wiremockLoad(folder) {
   }
 }
 
+/**
+ * b2core's sign-in and its authenticated request (GET /session with a bearer token) served three ways:
+ * the memory store in one process, Redis with one process, Redis with `--workers 2`. One Redis of the
+ * bench's own (no persistence), emptied before each. Not pinned: --workers 2 needs both cores.
+ */
+async function manyInstances() {
+  const redis = await startRedis();
+  const fixtures = benchFixtures({ loadUsers: true });
+  const setups = [
+    ['memory', 'memory store, 1 process', ['--keys-file', keysFile]],
+    ['redis1', 'Redis store, 1 process', ['--store', redis.url]],
+    ['redis2', 'Redis store, --workers 2', ['--store', redis.url, '--workers', '2']],
+  ];
+  const results = {};
+  try {
+    for (const [key, label, args] of setups) {
+      await redis.flush();
+      const server = await startChild(
+        process.execPath,
+        ['dist/cli/main.js', 'serve', '--port', '0', '--log-level', 'silent', '--fixtures', fixtures, ...args],
+        /listening on (http:\/\/\S+)/,
+        30000,
+        false,
+      );
+      try {
+        const signin = { url: `${server.url}${SIGNINS.b2core.path}`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(SIGNINS.b2core.body) };
+        const pair = await (await fetch(signin.url, signin)).json();
+        let next = 0;
+        const manyUsers = {
+          ...signin,
+          // Each request signs in the next of LOAD_USERS users: no two concurrent sign-ins share a user.
+          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `load${next++ % LOAD_USERS}@bar.com`, password: 'Secret123' }) }) }],
+        };
+        const loads = [
+          ['auth', 'authenticated request (GET /session)', { url: `${server.url}/b2core/api/v2/session`, headers: { authorization: `Bearer ${pair.accessToken.token}` } }],
+          ['signin', 'sign-in of one user (2 RS256 JWTs)', signin],
+          ['signins', `sign-in of ${LOAD_USERS} users in turn`, manyUsers],
+        ];
+        for (const [what, title, options] of loads) {
+          // Server CPU: the process and its children (the workers); Redis's apart.
+          const cpuBefore = server.cpuMs();
+          const redisBefore = redis.cpuMs();
+          const result = await load(`${label}: ${title}`, options);
+          result.cpuUs = ((server.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+          result.redisUs = ((redis.cpuMs() - redisBefore) * 1000) / Math.max(1, result.requests);
+          results[`${key}.${what}`] = result;
+          process.stdout.write(`  ${result.title}: ${result.rps.toFixed(0)} req/s, ${result.errors} errors\n`);
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await redis.stop();
+  }
+  return results;
+}
+
+/** The many-instances table: one row per load and setup, then the ratios. */
+function instancesReport(r) {
+  const x = (a, b) => `${(a / b).toFixed(2)}x`;
+  const loads = [
+    ['signin', 'b2core sign-in, one user (2 RS256 JWTs)'],
+    ['signins', `b2core sign-in, ${LOAD_USERS} users in turn`],
+    ['auth', 'b2core GET /session (authenticated)'],
+  ];
+  const setups = [
+    ['memory', 'memory store, 1 process'],
+    ['redis1', 'Redis, 1 process'],
+    ['redis2', 'Redis, --workers 2'],
+  ];
+  return [
+    row(['load', 'store and processes', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'authdouble CPU µs per request', 'Redis CPU µs per request']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    ...loads.flatMap(([what, title]) =>
+      setups.map(([key, label]) => {
+        const m = r[`${key}.${what}`];
+        return row([title, label, m.rps.toFixed(0), String(m.p50), String(m.p99), String(m.errors), m.cpuUs.toFixed(0), key === 'memory' ? '' : m.redisUs.toFixed(0)]);
+      }),
+    ),
+    '',
+    row(['ratio (req/s)', 'sign-in, one user', `sign-in, ${LOAD_USERS} users`, 'authenticated request']),
+    row(['---', '---:', '---:', '---:']),
+    ...[
+      ['Redis, 1 process / memory store', 'redis1', 'memory'],
+      ['Redis, --workers 2 / Redis, 1 process', 'redis2', 'redis1'],
+      ['Redis, --workers 2 / memory store', 'redis2', 'memory'],
+    ].map(([name, a, b]) => row([name, ...['signin', 'signins', 'auth'].map((w) => x(r[`${a}.${w}`].rps, r[`${b}.${w}`].rps))])),
+  ];
+}
+
+const INSTANCES_NOTE =
+  `On this machine (${os.cpus().length} cores) the load generator (autocannon, in the bench's own process) and Redis share the ` +
+  'cores with the servers, so a second worker competes with them for the same two cores: these figures ' +
+  'show the cost of the shared store and how much a second process gains here, not what --workers 2 ' +
+  'gives on a machine with cores to spare.';
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
 const row = (cells) => `| ${cells.join(' | ')} |`;
@@ -293,6 +402,12 @@ async function main() {
     `${duration} s per load, ${connections} connections, node ${process.version}, ${os.cpus().length} cores, ` +
     `${pinned ? 'servers pinned to core 0 and the load generator to core 1' : 'no CPU pinning'}`;
   process.stdout.write(`authdouble bench: ${header}\n`);
+  if (process.env.BENCH_ONLY === 'instances') {
+    const table = instancesReport(await manyInstances());
+    process.stdout.write(`\n## Many instances\n\nMeasured ${startedAt} (${header}).\n${INSTANCES_NOTE}\n\n${table.join('\n')}\n`);
+    return;
+  }
+  if (process.env.BENCH_ONLY !== undefined) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY}: the only choice is instances`);
 
   // The signing keys are made once, by a first start that is not counted (as on a developer's
   // machine, where the keys file exists from the first run on).
@@ -370,6 +485,7 @@ async function main() {
     await Promise.all([ours.stop(), oursStatic.stop(), bare.stop(), bareNode.stop(), prism.stop()]);
   }
   if (process.env.BENCH_WIREMOCK) results.wiremock = await wiremockLoad(process.env.BENCH_WIREMOCK);
+  const instances = await manyInstances();
 
   const ceilingSeconds = Math.min(duration, 5);
   const ceilings = {};
@@ -457,6 +573,12 @@ async function main() {
     '',
     'Start-ups use a keys file made by a first start that is not counted, as a developer\'s machine has',
     'from its first run on. The analysis of the misses, with profiles, is in docs/benchmarks.md.',
+    '',
+    '## Many instances',
+    '',
+    INSTANCES_NOTE,
+    '',
+    ...instancesReport(instances),
     '',
   ].join('\n');
   process.stdout.write(`\n${report}\n`);

@@ -7,7 +7,8 @@ import type { LogLevel } from '../logger';
 import { checkStore, DEFAULT_OPTIONS, type ServerOptions } from '../options';
 import { startServer } from '../server';
 import { fixtureFilesFrom } from '../fixtures/source';
-import { ADMIN_PREFIX } from '../admin';
+import { parseWorkers, serveWorkers, workerCount, workersRefusal } from '../cluster';
+import { listeningBanner, tlsBanner } from './banner';
 import { addFibSignCommand } from './fib-sign';
 import { addVerifyCommand } from './verify';
 import { addRecordCommand } from './record';
@@ -70,11 +71,20 @@ interface ServeFlags {
   maxConnections?: number;
   fallback?: string;
   watch: boolean;
+  workers?: number | 'auto';
 }
 
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a whole number, at least 1');
   return Number(value);
+}
+
+function parseWorkerCount(value: string): number | 'auto' {
+  try {
+    return parseWorkers(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseStore(value: string): string {
@@ -156,6 +166,11 @@ export function buildProgram(): Command {
         .argParser(parseStore),
     )
     .option(
+      '--workers <n>',
+      'serve with n processes on one port (Node cluster), or auto for one per core; needs a shared --store redis://…',
+      parseWorkerCount,
+    )
+    .option(
       '--state-file <file>',
       'keep sign-ups, e-mail changes, revocations, tokens, outboxes and clocks in this file across restarts (saved every 5 s while they change, and on SIGTERM/SIGINT)',
     )
@@ -218,16 +233,13 @@ export function buildProgram(): Command {
         fallback: flags.fallback,
         watch: flags.watch,
       };
+      const refusal = workersRefusal(flags.workers, flags.store);
+      if (refusal) throw new StartupError(refusal);
+      const workers = workerCount(flags.workers);
+      if (workers > 1) process.exit(await serveWorkers(workers, options));
       const running = await startServer(options);
-      const lines = [...running.prefixes].map(([id, prefix]) => `  ${id.padEnd(8)} ${running.url}${prefix}`);
-      if (running.options.admin) lines.push(`  ${'control'.padEnd(8)} ${running.url}${ADMIN_PREFIX}`);
-      process.stdout.write(`authdouble listening on ${running.url}\n${lines.join('\n')}\n`);
-      if (running.tls) {
-        const made = running.tls.generated ? 'made now, self-signed' : 'kept from an earlier start';
-        process.stdout.write(
-          `TLS certificate ${running.tls.certFile} (${made})\n  SHA-256 ${running.tls.fingerprint256}\n`,
-        );
-      }
+      process.stdout.write(listeningBanner(running));
+      if (running.tls) process.stdout.write(tlsBanner(running.tls));
       // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
         const state = running.stateFile?.file;

@@ -4,6 +4,7 @@ import { isJsonMediaType, mediaTypeOf } from './body';
 import type { ApiEngine } from './pipeline';
 import { declaredTooLarge } from './declared-length';
 import { readBody } from './read-body';
+import { inTurn } from './turns';
 import type { MockRequest, MockResponse } from './types';
 import { SESSION_HEADER } from '../headers';
 
@@ -31,13 +32,15 @@ export function apiHandler(engine: ApiEngine, bodyLimit: number, options: { jour
       const payload = send(res, response);
       if (journal) engine.record(mockReq, route, response, payload, startedAt);
     };
-    const run = (): void => {
-      engine.handle(mockReq, route).then(
-        finish,
-        // handle() never rejects; this is a last line of defence that still answers.
-        () => finish({ status: 500, body: 'internal error', contentType: 'text/plain' }),
-      );
-    };
+    // In a slice of the event loop (src/engine/turns.ts): a burst of requests does not stall it.
+    const run = (): void =>
+      inTurn(() => {
+        engine.handle(mockReq, route).then(
+          finish,
+          // handle() never rejects; this is a last line of defence that still answers.
+          () => finish({ status: 500, body: 'internal error', contentType: 'text/plain' }),
+        );
+      });
     // Only operations that take a body read one; others never read it (an oversized one closes the connection).
     const takesBody = route.kind === 'operation' && route.op.requestBody !== undefined;
     const oversized = declaredTooLarge(req, res, bodyLimit);

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { SESSION_HEADER } from '../headers';
 import { MAX_SESSION_NAME } from './pipeline';
+import { inTurn, sliceHasTime } from './turns';
 
 /**
  * Checks an upgrade before anything is created for it: a session name over the bound gets the same
@@ -58,9 +59,23 @@ export function guardSocket(ws: WebSocket, limits: SocketLimits = DEFAULT_SOCKET
   let waitingForDrain = false;
   let stalled: NodeJS.Timeout | undefined;
 
+  let pumpQueued = false;
+
   const blocked = (): boolean => throttled !== undefined || waitingForDrain;
   const pump = (): void => {
     while (held.length > 0 && !blocked() && ws.readyState === ws.OPEN) {
+      // Frames in slices of the event loop (src/engine/turns.ts), as requests: a client's second
+      // of frames (up to maxFramesPerSecond at once) must not stall the loop.
+      if (!sliceHasTime()) {
+        if (!pumpQueued) {
+          pumpQueued = true;
+          inTurn(() => {
+            pumpQueued = false;
+            pump();
+          });
+        }
+        break;
+      }
       const now = performance.now();
       if (now - windowStart >= 1000) {
         windowStart = now;

@@ -43,7 +43,10 @@ export async function startRedis(): Promise<TestRedis> {
     if (!running || running.exitCode !== null) return;
     const gone = new Promise<void>((resolve) => running.once('exit', () => resolve()));
     process.kill(running.pid!, 'SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    // A pending 5 s timer would keep jest from exiting after the file ("did not exit one second after").
+    clearTimeout(timer);
     if (running.exitCode === null) process.kill(running.pid!, 'SIGKILL');
   };
   await launch();

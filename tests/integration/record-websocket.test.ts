@@ -219,9 +219,9 @@ describe('replay: the frames of a recording', () => {
   it('fails a frame that gets no answer, saying so', async () => {
     const silent = await startBrokenProxy(server.url, undefined, (frame) => (frame.includes('"pong"') ? '{"response":{"id":"other","pong":{}}}' : frame));
     closers.push(() => silent.close());
-    const outcome = await runReplay({ files: [file], target: `${silent.url}/sama`, timeoutMs: 300 });
+    const outcome = await runReplay({ files: [file], target: `${silent.url}/sama`, timeoutMs: 1500 });
     if (!outcome.ok) throw new Error(outcome.message);
-    expect(outcome.report.results.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.reason}`)).toEqual(['session.2.2.ping: no answer within 300 ms']);
+    expect(outcome.report.results.filter((r) => r.status !== 'passed').map((r) => `${r.id}: ${r.reason}`)).toEqual(['session.2.2.ping: no answer within 1500 ms']);
   });
 
   it('cannot fill a redacted token no earlier step returned: the frame fails and is not sent', async () => {
@@ -302,12 +302,12 @@ describe('replay: the frames of a recording', () => {
     frames.splice(3, 0, { type: 'send', time: 2, opcode: 2, data: Buffer.from('{"request":{"ping":{},"id":"b"}}').toString('base64') }, { type: 'receive', time: 3, opcode: 1, data: '{"response":{"id":"b","pong":{}}}' });
     const edited = path.join(dir, 'edited.har');
     writeFileSync(edited, JSON.stringify(har));
-    const outcome = await runReplay({ files: [edited], target: `${server.url}/sama`, timeoutMs: 300 });
+    const outcome = await runReplay({ files: [edited], target: `${server.url}/sama`, timeoutMs: 1500 });
     if (!outcome.ok) throw new Error(outcome.message);
     expect(outcome.report.results.map((r) => `${r.id} ${r.status}${r.reason ? `: ${r.reason}` : ''}`)).toEqual([
       'edited.1.login passed',
       'edited.2.open passed',
-      'edited.2.0.frame failed: no answer within 300 ms',
+      'edited.2.0.frame failed: no answer within 1500 ms',
       'edited.2.1.connect passed',
       'edited.2.2.frame passed',
       'edited.2.3.ping passed',
