@@ -13,7 +13,7 @@ import { resetState } from './backend';
 import { checkKeys, type KeyKeeper, type StoredKey } from '../apis/shared/keys';
 
 /**
- * The Redis backend: every instance pointed at one Redis is one mock. Layout (see docs/many-instances.md):
+ * The Redis backend: every instance pointed at one Redis is one mock. Layout (design: docs/state-store.md):
  * - `authdouble:{<session>}:<api>:<kind>:...` one store entry, JSON `{"v": value, "e": expiresAt}`;
  *   `~clock`, `~faults` and `~outbox` in the same session hold its clock, faults and messages. All
  *   keys of a session share the hash tag `{<session>}`, so a step's script works on Redis Cluster too;

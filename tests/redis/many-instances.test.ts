@@ -162,3 +162,16 @@ describe('state outlives every instance', () => {
     await expect(jwtVerify(kept.accessToken.token, createLocalJWKSet({ keys }))).resolves.toBeDefined();
   }, 30_000);
 });
+
+describe('startMock()', () => {
+  it('takes the same store option: a mock started in-process shares the state of the others', async () => {
+    const { startMock } = await import('../../src/index');
+    const mock = await startMock({ store: redis.url, apis: ['b2core'] });
+    try {
+      const pair = await signIn(a);
+      await request(mock.urls.b2core).get('/api/v2/session').set(bearer(pair.accessToken.token)).expect(200);
+    } finally {
+      await mock.close();
+    }
+  });
+});
