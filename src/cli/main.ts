@@ -222,7 +222,8 @@ export function buildProgram(): Command {
         stateFile: flags.stateFile,
         // With --state-file the keys live in it: AUTHDOUBLE_KEYS_FILE from the environment then does
         // not apply (an explicit --keys-file with --state-file is refused, as options.ts says).
-        keysFile: flags.stateFile !== undefined && command.getOptionValueSource('keysFile') === 'env' ? undefined : flags.keysFile,
+        // So does a Redis store, which keeps the keys itself.
+        keysFile: (flags.stateFile !== undefined || flags.store !== 'memory') && command.getOptionValueSource('keysFile') === 'env' ? undefined : flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
         https: flags.https,

@@ -306,12 +306,19 @@ export class RedisBackend implements StateBackend {
       if (started) backend.lost(err.message);
     });
     client.on('ready', () => backend.back());
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await client.connect();
+      // Also bounded when something listens there but does not answer as Redis would.
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+      });
+      await Promise.race([client.connect(), silent]);
       started = true;
     } catch (err) {
       if (client.isOpen) client.destroy();
       throw new StartupError(`--store ${shown}: cannot reach Redis (${(err as Error).message})`);
+    } finally {
+      clearTimeout(timer);
     }
     return backend;
   }

@@ -28,8 +28,9 @@ export const TEST_STORE: 'memory' | 'redis' = process.env.AUTHDOUBLE_TEST_STORE 
 
 /** A real server on 127.0.0.1 and a free port, strict and silent, as every test wants it. */
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  // A test that names its store, or keeps a state file (memory only), keeps it.
-  const redis = TEST_STORE === 'redis' && options.store === undefined && options.stateFile === undefined ? await startRedis() : undefined;
+  // A test that names its store, or keeps a state file or a keys file (memory only), keeps it.
+  const redis =
+    TEST_STORE === 'redis' && options.store === undefined && options.stateFile === undefined && options.keysFile === undefined ? await startRedis() : undefined;
   let running: RunningServer;
   try {
     running = await startServer(
