@@ -277,6 +277,9 @@ export class RedisBackend implements StateBackend {
   private readonly touched = new Map<string, number>();
   private readonly scripts = new Map<string, string>();
   private down: string | undefined;
+  private closing = false;
+  /** Per session: the tail of the queue of steps that lost a race (see run). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly client: Client,
@@ -324,6 +327,7 @@ export class RedisBackend implements StateBackend {
   }
 
   private lost(why: string): void {
+    if (this.closing) return;
     if (this.down === undefined) this.logger.error(`store: lost Redis at ${this.url} (${why}); requests get 503 until it is back`);
     this.down = why;
   }
@@ -361,8 +365,39 @@ export class RedisBackend implements StateBackend {
     }
   }
 
+  /**
+   * A step runs optimistically; once it has lost a race, it runs again only when the steps of its
+   * session that lost before it (in this process) are done. Many requests racing for one record (one
+   * user signing in 50 times at once) then cost each one extra run, not one per rival, and none
+   * gives up. Rivals in other processes are still met by the commit's check.
+   */
   async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
     const session = name ?? 'default';
+    let release: (() => void) | undefined;
+    try {
+      return await this.attempt(session, fn, async () => {
+        release ??= await this.queue(session);
+      });
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Waits for this session's earlier losers; returns the function that lets the next one go. */
+  private async queue(session: string): Promise<() => void> {
+    const before = this.queues.get(session) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before.then(() => mine);
+    this.queues.set(session, tail);
+    await before;
+    return () => {
+      done();
+      if (this.queues.get(session) === tail) this.queues.delete(session);
+    };
+  }
+
+  private async attempt<R>(session: string, fn: (state: SessionState) => R | Promise<R>, lostRace: () => Promise<void>): Promise<R> {
     const base = sessionBase(session);
     const tx = new Tx(base);
     let wanted = [`${base}~clock`, `${base}~faults`];
@@ -392,7 +427,8 @@ export class RedisBackend implements StateBackend {
         tx.snapshot.clear();
         tx.scanned.clear();
         tx.guessed = false;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+        if (runs > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+        await lostRace();
         continue;
       }
       if (tx.writes.size > 0) this.notify(session);
@@ -489,6 +525,7 @@ export class RedisBackend implements StateBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await this.client.close();
     } catch {

@@ -71,6 +71,18 @@ describe('tokens', () => {
   });
 });
 
+describe('one account signing in many times at once', () => {
+  it('every one of 60 concurrent valid sign-ins of one user over three instances succeeds', async () => {
+    const servers = [a, b, c];
+    const body = { grant_type: 'password', username: 'user@example.com', password: 'A9#bL8@z', client_id: 'haequi3Aah8lie2r' };
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => servers[i % 3]!.api('vault').post('/reg/auth/token').send(body)));
+    expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    // Each session is live: its token is accepted on another instance.
+    const token = results[7]!.body.access_token as string;
+    await c.api('vault').get('/reg/user/session/current').set(bearer(token)).expect(200);
+  }, 60_000);
+});
+
 describe('rate limits are counted once', () => {
   it('30 wrong sign-ins for one e-mail over three instances let exactly 5 through, and Retry-After is the same everywhere', async () => {
     const servers = [a, b, c];
