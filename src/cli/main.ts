@@ -239,8 +239,8 @@ export function buildProgram(): Command {
       const workers = workerCount(flags.workers);
       if (workers > 1) process.exit(await serveWorkers(workers, options));
       const running = await startServer(options);
-      process.stdout.write(listeningBanner(running));
-      if (running.tls) process.stdout.write(tlsBanner(running.tls));
+      // One write: whoever reads up to "listening on" has the certificate's lines too.
+      process.stdout.write(listeningBanner(running) + (running.tls ? tlsBanner(running.tls) : ''));
       // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
         const state = running.stateFile?.file;
