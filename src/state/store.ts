@@ -19,8 +19,12 @@ export interface Store {
   scope(prefix: string): Store;
   /** Drops every entry of this store (or of this scope). */
   clear(): void;
-  /** Forgets every expired entry of the whole store (a scope sweeps its parent). */
-  sweep(): void;
+  /**
+   * Forgets every expired entry of the whole store (a scope sweeps its parent). With `records`,
+   * also every entry whose value is a record with an `expiresAt` of its own that has passed (a token
+   * kept a while after it expires, to be reported as expired): what a move of the clock back does.
+   */
+  sweep(records?: boolean): void;
 }
 
 interface Entry {
@@ -145,10 +149,9 @@ export class MemoryStore implements Store {
     if (batch.length > 0) yield batch;
   }
 
-  /** Removes every expired entry. */
-  sweep(): void {
+  sweep(records = false): void {
     const now = this.clock.now();
-    for (const [key, entry] of this.map) if (entry.expiresAt <= now) this.remove(key);
+    for (const [key, entry] of this.map) if (entry.expiresAt <= now || (records && ownExpiryPassed(entry.value, now))) this.remove(key);
   }
 
   /** Drops the least recently used entry (for the overall bound). False when empty. */
@@ -235,7 +238,13 @@ export class ScopedStore implements Store {
   clear(): void {
     for (const [key] of this.entries('')) this.delete(key);
   }
-  sweep(): void {
-    this.parent.sweep();
+  sweep(records?: boolean): void {
+    this.parent.sweep(records);
   }
+}
+
+/** Whether `value` is a record whose own `expiresAt` (epoch ms) is at or before `now`. */
+export function ownExpiryPassed(value: unknown, now: number): boolean {
+  const expiresAt = (value as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof expiresAt === 'number' && expiresAt <= now;
 }
