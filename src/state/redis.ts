@@ -38,6 +38,8 @@ const MAX_RUNS = 200;
  * back nothing early.
  */
 const VIRTUAL_CLOCK_GRACE_MS = 24 * 60 * 60 * 1000;
+/** The longest a step waits for its turn behind its session's earlier losers. */
+const QUEUE_WAIT_MS = 2000;
 /** A session's last use is written at most this often by one process. */
 const TOUCH_EVERY_MS = 10_000;
 
@@ -170,6 +172,21 @@ class TxStore implements Store {
 
   get<T>(key: string): T | undefined {
     return this.live(this.tx.read(this.base + key))?.v as T | undefined;
+  }
+
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    let missing: RetryStep | undefined;
+    const values = keys.map((key) => {
+      try {
+        return this.get<T>(key);
+      } catch (err) {
+        if (!isRetry(err)) throw err;
+        missing = err; // every missing key is noted: one fetch brings them all
+        return undefined;
+      }
+    });
+    if (missing) throw missing;
+    return values;
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {
@@ -374,6 +391,8 @@ export class RedisBackend implements StateBackend {
   async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
     const session = name ?? 'default';
     let release: (() => void) | undefined;
+    // While steps of this session wait for their turn, a new one joins them rather than race them.
+    if (this.queues.has(session)) release = await this.queue(session);
     try {
       return await this.attempt(session, fn, async () => {
         release ??= await this.queue(session);
@@ -390,7 +409,11 @@ export class RedisBackend implements StateBackend {
     const mine = new Promise<void>((resolve) => (done = resolve));
     const tail = before.then(() => mine);
     this.queues.set(session, tail);
-    await before;
+    // Bounded: a step that waits on one holding this queue (a nested step) goes on after a while,
+    // racing as at first, rather than wait for ever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([before, new Promise((resolve) => (timer = setTimeout(resolve, QUEUE_WAIT_MS)))]);
+    clearTimeout(timer);
     return () => {
       done();
       if (this.queues.get(session) === tail) this.queues.delete(session);

@@ -8,6 +8,8 @@ import type { Clock } from './clock';
  */
 export interface Store {
   get<T>(key: string): T | undefined;
+  /** `get` of each key, in order: a store that fetches keys (Redis) fetches them all at once. */
+  getMany<T>(keys: string[]): Array<T | undefined>;
   /** Stores `value`; with `ttlMs` the entry disappears that long after now (clock time). */
   set<T>(key: string, value: T, ttlMs?: number): void;
   /** Removes the entry and returns what it held, in one step. */
@@ -72,6 +74,10 @@ export class MemoryStore implements Store {
     }
     this.touch(key, entry);
     return entry.value as T;
+  }
+
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    return keys.map((key) => this.get<T>(key));
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {
@@ -217,6 +223,9 @@ export class ScopedStore implements Store {
 
   get<T>(key: string): T | undefined {
     return this.parent.get<T>(this.prefix + key);
+  }
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    return this.parent.getMany<T>(keys.map((key) => this.prefix + key));
   }
   set<T>(key: string, value: T, ttlMs?: number): void {
     this.parent.set(this.prefix + key, value, ttlMs);
