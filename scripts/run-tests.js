@@ -91,6 +91,11 @@ if (!jestOnly && jestArgs.length === 0) {
   runJest('jest, integration suites through the Express entry point', 'jest-express.json', ['tests/integration'], {
     AUTHDOUBLE_TEST_ENTRY: 'express',
   });
+  // And once more with the state in Redis (each test server gets a redis-server of its own), so
+  // that every behaviour is proven on both stores.
+  runJest('jest, integration suites on the Redis store', 'jest-redis.json', ['tests/integration'], {
+    AUTHDOUBLE_TEST_STORE: 'redis',
+  });
 }
 
 if (skipped > 0) {

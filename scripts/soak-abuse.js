@@ -281,7 +281,7 @@ async function phase1(dir) {
     const p99 = delay.percentile(99) / 1e6;
     delay.reset();
     process.stdout.write(
-      `  t=${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s heap ${MB(heapUsed)} MB  rss ${MB(rss)} MB  loop delay: longest ${stall.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms  entries ${server.sessions.count.total}\n`,
+      `  t=${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s heap ${MB(heapUsed)} MB  rss ${MB(rss)} MB  loop delay: longest ${stall.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms  entries ${server.sessions.count.total}  load average ${os.loadavg()[0].toFixed(1)}\n`,
     );
   }, 1000);
   await new Promise((r) => child.once('exit', r));

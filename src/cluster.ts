@@ -126,8 +126,8 @@ export async function serveWorkers(count: number, options: Partial<ServerOptions
         .map((w) => w.process.pid ?? 0)
         .sort((a, b) => a - b)
         .join(', ');
-      process.stdout.write(`${message.banner}  ${'workers'.padEnd(8)} ${count} processes share the port: pids ${pids}\n`);
-      if (message.tls) process.stdout.write(tlsBanner({ ...message.tls, generated: tlsGenerated || message.tls.generated }));
+      const tls = message.tls ? tlsBanner({ ...message.tls, generated: tlsGenerated || message.tls.generated }) : '';
+      process.stdout.write(`${message.banner}  ${'workers'.padEnd(8)} ${count} processes share the port: pids ${pids}\n${tls}`);
     };
 
     const onExit = (worker: Worker, code: number | null, signal: string | null) => {

@@ -133,6 +133,9 @@ export function resolveOptions(partial: Partial<ServerOptions>, knownApis: strin
   if (options.store !== 'memory' && options.stateFile !== undefined) {
     throw new StartupError('give a state file or a Redis store, not both: Redis keeps the state itself (make it durable with its own persistence, AOF; see README "Many instances")');
   }
+  if (options.store !== 'memory' && options.keysFile !== undefined) {
+    throw new StartupError('give a keys file or a Redis store, not both: with Redis, the signing keys are kept in Redis, shared by every instance');
+  }
   if (options.stateFile === '') throw new StartupError('the state file needs a name');
   if (options.keysFile === '') throw new StartupError('the keys file needs a name');
   if (options.keysFile !== undefined && options.stateFile !== undefined) {

@@ -15,6 +15,15 @@ import { didYouMean } from '../suggest';
 const CLOCK_MIN = Date.UTC(1970, 0, 1);
 const CLOCK_MAX = Date.UTC(9000, 0, 1);
 
+/**
+ * Moves a session's clock with `move`. Moving it back revives nothing: what had expired by the time
+ * it moved stays gone (the store forgets it first), and everything else keeps its absolute expiry.
+ */
+function moveClock(session: SessionState, move: () => void, to: number): void {
+  if (to < session.clock.now()) session.store.sweep(true);
+  move();
+}
+
 export interface AdminDeps {
   state: StateBackend;
   engines: Map<string, ApiEngine>;
@@ -64,12 +73,11 @@ export function createAdminBehaviours({ state, engines }: AdminDeps): Record<str
         const what = body.advance !== undefined ? `advance: "${body.advance}" would move` : `set: "${body.set}" would put`;
         throw new MockError('validation_failed', 400, `${what} the clock outside 1970-01-01 .. 9000-01-01`);
       }
-      if (body.advance !== undefined) session.clock.advance(ms);
-      else session.clock.set(target);
+      moveClock(session, () => (body.advance !== undefined ? session.clock.advance(ms) : session.clock.set(target)), target);
       return clock(session);
     },
     resetClock: (_req, { state: session }) => {
-      session.clock.reset();
+      moveClock(session, () => session.clock.reset(), session.clock.realNow());
       return clock(session);
     },
     getOutbox: (req, ctx) => ({

@@ -4,6 +4,7 @@ import type { Behaviour } from '../engine/types';
 import { MockError } from '../errors';
 import { defaultFixturesDir } from '../paths';
 import type { AdminDeps } from './behaviours';
+import type { SessionState } from '../state/backend';
 
 /** What the console's calls need besides the state: where specs and fixtures come from, and the mounts. */
 export interface ConsoleDeps {
@@ -32,19 +33,17 @@ export function createConsoleBehaviours({ state, engines }: AdminDeps, deps: Con
     })));
 
   return {
-    listSessions: async () => {
+    listSessions: async (_req, ctx) => {
       const names = (await state.sessionNames()).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
+      const describe = (s: SessionState) => ({
+        name: s.name,
+        now: new Date(s.clock.now()).toISOString(),
+        virtual: s.clock.isVirtual,
+        pinned: s.clock.state.pinnedAt !== undefined,
+      });
       const sessions = [];
-      for (const name of names) {
-        sessions.push(
-          await state.run(name, (s) => ({
-            name,
-            now: new Date(s.clock.now()).toISOString(),
-            virtual: s.clock.isVirtual,
-            pinned: s.clock.state.pinnedAt !== undefined,
-          })),
-        );
-      }
+      // This request's own session is the step's; the others are read in steps of their own.
+      for (const name of names) sessions.push(name === ctx.session ? describe(ctx.state) : await state.run(name, describe));
       return { status: 200, body: { sessions } };
     },
     listAccounts: async (req) => {

@@ -222,7 +222,8 @@ export function buildProgram(): Command {
         stateFile: flags.stateFile,
         // With --state-file the keys live in it: AUTHDOUBLE_KEYS_FILE from the environment then does
         // not apply (an explicit --keys-file with --state-file is refused, as options.ts says).
-        keysFile: flags.stateFile !== undefined && command.getOptionValueSource('keysFile') === 'env' ? undefined : flags.keysFile,
+        // So does a Redis store, which keeps the keys itself.
+        keysFile: (flags.stateFile !== undefined || flags.store !== 'memory') && command.getOptionValueSource('keysFile') === 'env' ? undefined : flags.keysFile,
         cors: flags.cors,
         corsOrigins: flags.corsOrigin,
         https: flags.https,
@@ -238,8 +239,8 @@ export function buildProgram(): Command {
       const workers = workerCount(flags.workers);
       if (workers > 1) process.exit(await serveWorkers(workers, options));
       const running = await startServer(options);
-      process.stdout.write(listeningBanner(running));
-      if (running.tls) process.stdout.write(tlsBanner(running.tls));
+      // One write: whoever reads up to "listening on" has the certificate's lines too.
+      process.stdout.write(listeningBanner(running) + (running.tls ? tlsBanner(running.tls) : ''));
       // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
         const state = running.stateFile?.file;

@@ -44,6 +44,14 @@ export function newSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
 
+/**
+ * One value of `arb` for `seed`. Steps are templates: a value holding `${` would be read as a
+ * placeholder (and a correct server fail the check), so none is drawn.
+ */
+export function drawn<T>(arb: fc.Arbitrary<T>, seed: number, clean = (v: T) => !(JSON.stringify(v) ?? '').includes('${')): T {
+  return fc.sample(arb.filter(clean), { numRuns: 1, seed })[0]!;
+}
+
 /** `count` generated checks for `api` from its spec, drawn from `seed`. */
 export function generatedChecks(api: string, count: number, seed: number, specDir = defaultSpecDir): LoadedCheck[] {
   const file = path.join(specDir, `${api}.yaml`);
@@ -90,7 +98,7 @@ function makeCase(op: Operation, mutation: Mutation, seed: number): Case {
   const authHeaders: Record<string, string> = op.auth === 'basic' ? { authorization: `Basic ${Buffer.from('verify:generated').toString('base64')}` } : op.auth ? { authorization: 'Bearer verify-generated-token' } : {};
   const props = (op.body?.schema.properties ?? {}) as Record<string, Json>;
   const required = (op.body?.schema.required ?? []) as string[];
-  const draw = <T>(arb: fc.Arbitrary<T>): T => fc.sample(arb, { numRuns: 1, seed })[0]!;
+  const draw = <T>(arb: fc.Arbitrary<T>): T => drawn(arb, seed);
   switch (mutation) {
     case 'missing-required': {
       const field = draw(fc.constantFrom(...required));

@@ -79,28 +79,36 @@ export class ApiEngine {
       };
     }
     const { op, pathParams } = route;
-    let fault: Awaited<ReturnType<ApiEngine['faultFor']>>;
-    try {
-      fault = await this.faultFor(op, req);
-    } catch (err) {
-      return this.errorResponse(err);
-    }
-    if (fault) {
-      if ('error' in fault) return problem(400, 'Bad fault header', fault.error);
-      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (fault.drop) return { status: 0, drop: true };
-      if (fault.status !== undefined) {
-        const injected = this.runtime.formatError(new MockError('fault_injected', fault.status, `Injected fault: ${fault.status}`));
-        return { ...injected, headers: { ...injected.headers, [SOURCE_HEADER]: 'fault' } };
-      }
-    }
+    const behaviour = this.runtime.behaviours[op.operationId];
+    const header = this.options.faults === false ? undefined : req.headers[FAULT_HEADER];
+    // The session's faults are looked up in the behaviour's own step (one step per request), unless
+    // the request names its fault itself or the operation is served from its example.
+    const sessionFaults = this.options.faults !== false && typeof header !== 'string';
     let response: MockResponse;
     try {
-      const opReq = this.prepare(op, pathParams, req);
-      const behaviour = this.runtime.behaviours[op.operationId];
+      let fault = typeof header === 'string' ? parseFaultHeader(header) : undefined;
+      if (!fault && sessionFaults && !behaviour) fault = await this.state.run(req.session, (state) => this.takeFault(state, op));
+      if (fault) {
+        const answer = await this.applyFault(fault);
+        if (answer) return answer;
+      }
+      const opReq = () => this.prepare(op, pathParams, req);
       if (behaviour) {
-        response = await this.run(req.session, (ctx) => behaviour(opReq, ctx));
+        type Outcome = { fault: FaultAction } | { response: MockResponse };
+        const outcome = await this.run<Outcome>(req.session, (ctx) => {
+          const found = !fault && sessionFaults ? this.takeFault(ctx.state, op) : undefined;
+          if (found) return { fault: found };
+          const prepared = opReq();
+          return Promise.resolve(behaviour(prepared, ctx)).then((r) => ({ response: r }));
+        });
+        if ('fault' in outcome) {
+          const answer = await this.applyFault(outcome.fault);
+          if (answer) return answer;
+          // A fault that only delays: the request then goes on, as one more step.
+          response = await this.run(req.session, (ctx) => behaviour(opReq(), ctx));
+        } else response = outcome.response;
       } else {
+        opReq();
         response = { ...op.example!, headers: { [SOURCE_HEADER]: 'example' } };
       }
     } catch (err) {
@@ -149,12 +157,21 @@ export class ApiEngine {
     return this.state.run(name, (state) => fn(this.contextOf(state)));
   }
 
-  /** A fault to inject: from the request's fault header, else the first matching session fault. */
-  private async faultFor(op: CompiledOperation, req: MockRequest): Promise<FaultAction | { error: string } | undefined> {
-    if (this.options.faults === false) return undefined;
-    const header = req.headers[FAULT_HEADER];
-    if (typeof header === 'string') return parseFaultHeader(header);
-    return this.state.run(req.session, (state) => (state.faults.count === 0 ? undefined : state.faults.take(this.id, op.operationId)));
+  /** The first session fault matching `op`, counted as used. */
+  private takeFault(state: SessionState, op: CompiledOperation): FaultAction | undefined {
+    return state.faults.count === 0 ? undefined : state.faults.take(this.id, op.operationId);
+  }
+
+  /** What an injected fault answers (after its delay); undefined when it only delays the request. */
+  private async applyFault(fault: FaultAction | { error: string }): Promise<MockResponse | undefined> {
+    if ('error' in fault) return problem(400, 'Bad fault header', fault.error);
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.drop) return { status: 0, drop: true };
+    if (fault.status !== undefined) {
+      const injected = this.runtime.formatError(new MockError('fault_injected', fault.status, `Injected fault: ${fault.status}`));
+      return { ...injected, headers: { ...injected.headers, [SOURCE_HEADER]: 'fault' } };
+    }
+    return undefined;
   }
 
   /** Records a finished exchange in the journal of the request's session. */

@@ -59,23 +59,19 @@ export function guardSocket(ws: WebSocket, limits: SocketLimits = DEFAULT_SOCKET
   let waitingForDrain = false;
   let stalled: NodeJS.Timeout | undefined;
 
-  let pumpQueued = false;
+  /** A pump is due: as a microtask (behind the last frame's answer) or in a later slice. */
+  let pumpDue = false;
 
   const blocked = (): boolean => throttled !== undefined || waitingForDrain;
+  /**
+   * Hands the next held frame to the endpoint, within the rate and the back-pressure bound, then
+   * comes back as a microtask, behind what that frame's answer set going (answers are asynchronous):
+   * frames run in slices of the event loop (src/engine/turns.ts), as requests do, so a client's
+   * second of frames (up to maxFramesPerSecond at once) does not stall the loop.
+   */
   const pump = (): void => {
-    while (held.length > 0 && !blocked() && ws.readyState === ws.OPEN) {
-      // Frames in slices of the event loop (src/engine/turns.ts), as requests: a client's second
-      // of frames (up to maxFramesPerSecond at once) must not stall the loop.
-      if (!sliceHasTime()) {
-        if (!pumpQueued) {
-          pumpQueued = true;
-          inTurn(() => {
-            pumpQueued = false;
-            pump();
-          });
-        }
-        break;
-      }
+    pumpDue = false;
+    if (held.length > 0 && !blocked() && ws.readyState === ws.OPEN) {
       const now = performance.now();
       if (now - windowStart >= 1000) {
         windowStart = now;
@@ -84,17 +80,28 @@ export function guardSocket(ws: WebSocket, limits: SocketLimits = DEFAULT_SOCKET
       if (frames >= limits.maxFramesPerSecond) {
         throttled = setTimeout(() => {
           throttled = undefined;
-          pump();
+          kick();
         }, Math.max(1, 1000 - (now - windowStart)));
         throttled.unref();
-        break;
+      } else if (!sliceHasTime()) {
+        pumpDue = true;
+        inTurn(pump);
+      } else {
+        frames++;
+        emit('message', ...held.shift()!);
+        watchQueue();
+        if (held.length > 0) {
+          pumpDue = true;
+          queueMicrotask(pump);
+        }
       }
-      frames++;
-      emit('message', ...held.shift()!);
-      watchQueue();
     }
     if (held.length > 0 || blocked()) ws.pause();
     else if (ws.isPaused && ws.readyState === ws.OPEN) ws.resume();
+  };
+  /** Pumps unless a pump is already due. */
+  const kick = (): void => {
+    if (!pumpDue) pump();
   };
   const watchQueue = (): void => {
     if (waitingForDrain || ws.bufferedAmount <= limits.maxBufferedBytes || !raw) return;
@@ -109,14 +116,14 @@ export function guardSocket(ws: WebSocket, limits: SocketLimits = DEFAULT_SOCKET
     raw.once('drain', () => {
       waitingForDrain = false;
       clearTimeout(stalled);
-      pump();
+      kick();
     });
   };
 
   ws.emit = ((event: string, ...args: unknown[]): boolean => {
     if (event !== 'message') return emit(event, ...args);
     held.push(args);
-    pump();
+    kick();
     return true;
   }) as typeof ws.emit;
   // Sends of the endpoint's own accord (answers that come later, pushes) count too.

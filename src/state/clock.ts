@@ -44,6 +44,11 @@ export class VirtualClock implements Clock {
     this.onChange();
   }
 
+  /** Real time: where reset() puts the clock. */
+  realNow(): number {
+    return this.base.now();
+  }
+
   /** Back to real time. */
   reset(): void {
     this.offsetMs = 0;

@@ -1,4 +1,4 @@
-import { createClient } from '@redis/client';
+import { createClient, ErrorReply } from '@redis/client';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
 import { isRetry, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
@@ -6,13 +6,14 @@ import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilter } from './journal';
 import { Outbox } from './outbox';
-import { ScopedStore, type Store } from './store';
+import { ownExpiryPassed, ScopedStore, type Store } from './store';
 import { MAX_SESSIONS } from './sessions';
+import { kindOf } from './bounds';
 import { resetState } from './backend';
 import { checkKeys, type KeyKeeper, type StoredKey } from '../apis/shared/keys';
 
 /**
- * The Redis backend: every instance pointed at one Redis is one mock. Layout (see docs/many-instances.md):
+ * The Redis backend: every instance pointed at one Redis is one mock. Layout (design: docs/state-store.md):
  * - `authdouble:{<session>}:<api>:<kind>:...` one store entry, JSON `{"v": value, "e": expiresAt}`;
  *   `~clock`, `~faults` and `~outbox` in the same session hold its clock, faults and messages. All
  *   keys of a session share the hash tag `{<session>}`, so a step's script works on Redis Cluster too;
@@ -37,6 +38,8 @@ const MAX_RUNS = 200;
  * back nothing early.
  */
 const VIRTUAL_CLOCK_GRACE_MS = 24 * 60 * 60 * 1000;
+/** The longest a step waits for its turn behind its session's earlier losers. */
+const QUEUE_WAIT_MS = 2000;
 /** A session's last use is written at most this often by one process. */
 const TOUCH_EVERY_MS = 10_000;
 
@@ -76,21 +79,55 @@ interface Write {
   px?: number;
 }
 
-/** The keys a step has read (as they were), the prefixes it has listed, and what it writes. */
+/**
+ * The keys a step has read (as they were), the prefixes it has listed, and what it writes.
+ *
+ * A key read for the first time is fetched (the step stops and runs again with it), except that a
+ * key of a kind (`khe:session:`) whose fetched keys were all absent is taken as absent at once, to
+ * be checked at commit: a step that makes a random id and looks it up (a new ObjectId, say) would
+ * otherwise look up a new one at every run.
+ */
 class Tx {
   readonly snapshot = new Map<string, string | null>();
   readonly scanned = new Map<string, string[]>();
   writes = new Map<string, Write | null>();
   readonly missingKeys = new Set<string>();
   readonly missingScans = new Set<string>();
+  /** Kinds of which every key fetched was absent. */
+  private readonly absentKinds = new Set<string>();
+  /** Kinds of which a fetched key was present. */
+  private readonly presentKinds = new Set<string>();
+  /** Keys taken as absent without fetching: the commit must check them even with nothing to write. */
+  guessed = false;
+
+  constructor(private readonly base: string) {}
 
   read(key: string): string | null {
     const written = this.writes.get(key);
     if (written !== undefined) return written === null ? null : written.raw;
     const seen = this.snapshot.get(key);
     if (seen !== undefined) return seen;
+    if (this.absentKinds.has(this.kind(key))) {
+      this.snapshot.set(key, null);
+      this.guessed = true;
+      return null;
+    }
     this.missingKeys.add(key);
     throw new RetryStep(`read ${key}`);
+  }
+
+  /** Notes what a fetch found for `key`. */
+  fetched(key: string, value: string | null): void {
+    this.snapshot.set(key, value);
+    const kind = this.kind(key);
+    if (value !== null) {
+      this.presentKinds.add(kind);
+      this.absentKinds.delete(kind);
+    } else if (!this.presentKinds.has(kind)) this.absentKinds.add(kind);
+  }
+
+  private kind(key: string): string {
+    return key.startsWith(this.base) ? kindOf(key.slice(this.base.length)) : key;
   }
 
   /** Keys under `prefix`, as listed, plus those written since, less those deleted. */
@@ -137,6 +174,21 @@ class TxStore implements Store {
     return this.live(this.tx.read(this.base + key))?.v as T | undefined;
   }
 
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    let missing: RetryStep | undefined;
+    const values = keys.map((key) => {
+      try {
+        return this.get<T>(key);
+      } catch (err) {
+        if (!isRetry(err)) throw err;
+        missing = err; // every missing key is noted: one fetch brings them all
+        return undefined;
+      }
+    });
+    if (missing) throw missing;
+    return values;
+  }
+
   set<T>(key: string, value: T, ttlMs?: number): void {
     const e = ttlMs === undefined ? undefined : this.clock.now() + ttlMs;
     const px = ttlMs === undefined ? undefined : Math.max(1, Math.ceil(ttlMs + (this.clock.isVirtual ? VIRTUAL_CLOCK_GRACE_MS : 1000)));
@@ -158,6 +210,7 @@ class TxStore implements Store {
   entries<T>(prefix: string): Array<[string, T]> {
     const out: Array<[string, T]> = [];
     for (const key of this.tx.keys(this.base + prefix)) {
+      if (isReserved(key.slice(this.base.length))) continue;
       const stored = this.live(this.tx.read(key));
       if (stored) out.push([key.slice(this.base.length), stored.v as T]);
     }
@@ -172,11 +225,14 @@ class TxStore implements Store {
     for (const key of this.tx.keys(this.base)) if (!isReserved(key.slice(this.base.length))) this.tx.write(key, null);
   }
 
-  sweep(): void {
+  sweep(records = false): void {
+    const now = this.clock.now();
     for (const key of this.tx.keys(this.base)) {
       if (isReserved(key.slice(this.base.length))) continue;
       const raw = this.tx.read(key);
-      if (raw !== null && !this.live(raw)) this.tx.write(key, null);
+      if (raw === null) continue;
+      const stored = this.live(raw);
+      if (!stored || (records && ownExpiryPassed(stored.v, now))) this.tx.write(key, null);
     }
   }
 }
@@ -238,6 +294,9 @@ export class RedisBackend implements StateBackend {
   private readonly touched = new Map<string, number>();
   private readonly scripts = new Map<string, string>();
   private down: string | undefined;
+  private closing = false;
+  /** Per session: the tail of the queue of steps that lost a race (see run). */
+  private readonly queues = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly client: Client,
@@ -267,17 +326,25 @@ export class RedisBackend implements StateBackend {
       if (started) backend.lost(err.message);
     });
     client.on('ready', () => backend.back());
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await client.connect();
+      // Also bounded when something listens there but does not answer as Redis would.
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+      });
+      await Promise.race([client.connect(), silent]);
       started = true;
     } catch (err) {
       if (client.isOpen) client.destroy();
       throw new StartupError(`--store ${shown}: cannot reach Redis (${(err as Error).message})`);
+    } finally {
+      clearTimeout(timer);
     }
     return backend;
   }
 
   private lost(why: string): void {
+    if (this.closing) return;
     if (this.down === undefined) this.logger.error(`store: lost Redis at ${this.url} (${why}); requests get 503 until it is back`);
     this.down = why;
   }
@@ -292,7 +359,8 @@ export class RedisBackend implements StateBackend {
     try {
       return (await this.client.sendCommand(args, { timeout: COMMAND_TIMEOUT_MS })) as T;
     } catch (err) {
-      if (err instanceof Error && err.constructor.name.endsWith('ErrorReply')) throw err;
+      // Redis answered (an error of the command, NOSCRIPT say): not an outage.
+      if (err instanceof ErrorReply) throw err;
       const why = (err as Error).message || String(err);
       this.lost(why);
       throw new StoreUnavailable(this.down ?? why);
@@ -314,11 +382,48 @@ export class RedisBackend implements StateBackend {
     }
   }
 
+  /**
+   * A step runs optimistically; once it has lost a race, it runs again only when the steps of its
+   * session that lost before it (in this process) are done. Many requests racing for one record (one
+   * user signing in 50 times at once) then cost each one extra run, not one per rival, and none
+   * gives up. Rivals in other processes are still met by the commit's check.
+   */
   async run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R> {
     const session = name ?? 'default';
+    let release: (() => void) | undefined;
+    // While steps of this session wait for their turn, a new one joins them rather than race them.
+    if (this.queues.has(session)) release = await this.queue(session);
+    try {
+      return await this.attempt(session, fn, async () => {
+        release ??= await this.queue(session);
+      });
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Waits for this session's earlier losers; returns the function that lets the next one go. */
+  private async queue(session: string): Promise<() => void> {
+    const before = this.queues.get(session) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before.then(() => mine);
+    this.queues.set(session, tail);
+    // Bounded: a step that waits on one holding this queue (a nested step) goes on after a while,
+    // racing as at first, rather than wait for ever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([before, new Promise((resolve) => (timer = setTimeout(resolve, QUEUE_WAIT_MS)))]);
+    clearTimeout(timer);
+    return () => {
+      done();
+      if (this.queues.get(session) === tail) this.queues.delete(session);
+    };
+  }
+
+  private async attempt<R>(session: string, fn: (state: SessionState) => R | Promise<R>, lostRace: () => Promise<void>): Promise<R> {
     const base = sessionBase(session);
-    const tx = new Tx();
-    let wanted = [`${base}~clock`];
+    const tx = new Tx(base);
+    let wanted = [`${base}~clock`, `${base}~faults`];
     let scans: string[] = [];
     this.touch(session);
     for (let runs = 1; ; runs++) {
@@ -337,14 +442,16 @@ export class RedisBackend implements StateBackend {
         }
         outcome = { error: err };
       }
-      if (tx.writes.size > 0 && !(await this.commit(tx))) {
+      if ((tx.writes.size > 0 || tx.guessed) && !(await this.commit(tx))) {
         if (runs >= MAX_RUNS) throw new StoreUnavailable(`a step lost ${MAX_RUNS} races in a row`);
         // Lost a race: read again everything this step read, after a short random pause.
         wanted = [...tx.snapshot.keys()];
         scans = [...tx.scanned.keys()];
         tx.snapshot.clear();
         tx.scanned.clear();
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+        tx.guessed = false;
+        if (runs > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+        await lostRace();
         continue;
       }
       if (tx.writes.size > 0) this.notify(session);
@@ -371,7 +478,7 @@ export class RedisBackend implements StateBackend {
     for (let i = 0; i < list.length; i += 1000) {
       const chunk = list.slice(i, i + 1000);
       const values = await this.call<Array<string | null>>(['MGET', ...chunk]);
-      chunk.forEach((key, j) => tx.snapshot.set(key, values[j] ?? null));
+      chunk.forEach((key, j) => tx.fetched(key, values[j] ?? null));
     }
   }
 
@@ -404,8 +511,8 @@ export class RedisBackend implements StateBackend {
   }
 
   private async dropSession(session: string): Promise<void> {
-    const tx = new Tx();
     const base = sessionBase(session);
+    const tx = new Tx(base);
     await this.fetch(tx, [], [base]);
     const keys = tx.scanned.get(base) ?? [];
     for (let i = 0; i < keys.length; i += 1000) await this.call(['UNLINK', ...keys.slice(i, i + 1000)]);
@@ -441,6 +548,7 @@ export class RedisBackend implements StateBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await this.client.close();
     } catch {

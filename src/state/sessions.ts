@@ -152,7 +152,7 @@ export class Sessions implements StateBackend {
   }
 
   async sessionNames(): Promise<string[]> {
-    return this.all().map((s) => s.name);
+    return ['default', ...this.all().map((s) => s.name).filter((name) => name !== 'default')];
   }
 
   async resetApiEverywhere(api: string): Promise<void> {

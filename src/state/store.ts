@@ -8,6 +8,8 @@ import type { Clock } from './clock';
  */
 export interface Store {
   get<T>(key: string): T | undefined;
+  /** `get` of each key, in order: a store that fetches keys (Redis) fetches them all at once. */
+  getMany<T>(keys: string[]): Array<T | undefined>;
   /** Stores `value`; with `ttlMs` the entry disappears that long after now (clock time). */
   set<T>(key: string, value: T, ttlMs?: number): void;
   /** Removes the entry and returns what it held, in one step. */
@@ -19,8 +21,12 @@ export interface Store {
   scope(prefix: string): Store;
   /** Drops every entry of this store (or of this scope). */
   clear(): void;
-  /** Forgets every expired entry of the whole store (a scope sweeps its parent). */
-  sweep(): void;
+  /**
+   * Forgets every expired entry of the whole store (a scope sweeps its parent). With `records`,
+   * also every entry whose value is a record with an `expiresAt` of its own that has passed (a token
+   * kept a while after it expires, to be reported as expired): what a move of the clock back does.
+   */
+  sweep(records?: boolean): void;
 }
 
 interface Entry {
@@ -68,6 +74,10 @@ export class MemoryStore implements Store {
     }
     this.touch(key, entry);
     return entry.value as T;
+  }
+
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    return keys.map((key) => this.get<T>(key));
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {
@@ -145,10 +155,9 @@ export class MemoryStore implements Store {
     if (batch.length > 0) yield batch;
   }
 
-  /** Removes every expired entry. */
-  sweep(): void {
+  sweep(records = false): void {
     const now = this.clock.now();
-    for (const [key, entry] of this.map) if (entry.expiresAt <= now) this.remove(key);
+    for (const [key, entry] of this.map) if (entry.expiresAt <= now || (records && ownExpiryPassed(entry.value, now))) this.remove(key);
   }
 
   /** Drops the least recently used entry (for the overall bound). False when empty. */
@@ -215,6 +224,9 @@ export class ScopedStore implements Store {
   get<T>(key: string): T | undefined {
     return this.parent.get<T>(this.prefix + key);
   }
+  getMany<T>(keys: string[]): Array<T | undefined> {
+    return this.parent.getMany<T>(keys.map((key) => this.prefix + key));
+  }
   set<T>(key: string, value: T, ttlMs?: number): void {
     this.parent.set(this.prefix + key, value, ttlMs);
   }
@@ -235,7 +247,13 @@ export class ScopedStore implements Store {
   clear(): void {
     for (const [key] of this.entries('')) this.delete(key);
   }
-  sweep(): void {
-    this.parent.sweep();
+  sweep(records?: boolean): void {
+    this.parent.sweep(records);
   }
+}
+
+/** Whether `value` is a record whose own `expiresAt` (epoch ms) is at or before `now`. */
+export function ownExpiryPassed(value: unknown, now: number): boolean {
+  const expiresAt = (value as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof expiresAt === 'number' && expiresAt <= now;
 }

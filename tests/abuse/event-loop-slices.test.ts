@@ -1,3 +1,4 @@
+import { stat } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import { SIGNING_SLOTS, createJwtSigner, signingLoad } from '../../src/apis/shared/jwt';
@@ -12,6 +13,14 @@ import { MemoryStore } from '../../src/state/store';
  * the three causes' fixes by what they do, not by how long anything takes (the soak measures that:
  * docs/hardening.md).
  */
+
+/**
+ * Runs `scenario` from an I/O callback (the loop's poll phase), where requests arrive: from there,
+ * the loop's check phase (setImmediate) comes before its next timers.
+ */
+function fromPollPhase(scenario: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve) => stat(__filename, () => scenario(resolve)));
+}
 
 /** Keeps the thread busy for longer than a turn's budget. */
 function busy(): void {
@@ -31,7 +40,7 @@ describe('request handlers run in slices of the event loop', () => {
   it('handlers past the budget of a turn wait, run in order of arrival, and timers run between the slices', async () => {
     const order: string[] = [];
     const queuedBefore = turnQueue().queuedTotal;
-    await new Promise<void>((resolve) => {
+    await fromPollPhase((resolve) => {
       // Each handler takes longer than a turn's budget: the first runs at once, each other one in
       // a later slice.
       for (let i = 0; i < 4; i++) {
@@ -49,6 +58,35 @@ describe('request handlers run in slices of the event loop', () => {
     expect(order.indexOf('timer')).toBeGreaterThan(0);
     expect(order.indexOf('timer')).toBeLessThan(order.length - 1);
     expect(turnQueue().queuedTotal - queuedBefore).toBe(3);
+    expect(turnQueue().waiting).toBe(0);
+  });
+
+  it('handlers whose work comes after an await (as every request handler) are sliced by that work too', async () => {
+    const order: string[] = [];
+    await fromPollPhase((resolve) => {
+      // The first takes the whole budget at once, so the others wait for the next slices.
+      inTurn(() => {
+        busy();
+        order.push('handler 0');
+      });
+      for (let i = 1; i < 4; i++) {
+        inTurn(() => {
+          void (async () => {
+            await null;
+            await null;
+            busy();
+            order.push(`handler ${i}`);
+            if (i === 3) resolve();
+          })();
+        });
+      }
+      setTimeout(() => order.push('timer'), 0);
+    });
+    expect(order.filter((o) => o.startsWith('handler'))).toEqual(['handler 0', 'handler 1', 'handler 2', 'handler 3']);
+    // A waiting handler starts only once the ones before it have had their turn, so the timer comes
+    // before the last (starting them all at once would run all their work in one go, the timer last).
+    expect(order.indexOf('timer')).toBeGreaterThan(0);
+    expect(order.indexOf('timer')).toBeLessThan(order.length - 1);
     expect(turnQueue().waiting).toBe(0);
   });
 });

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { root, serveCli, type CliRun } from '../helpers/cli';
 import { specDirTheBehaviourBreaks } from '../helpers/broken-spec';
 import { freePort } from '../helpers/ports';
+import { startRedis, type TestRedis } from '../helpers/redis';
+import { createClient } from '@redis/client';
 
 jest.setTimeout(60_000);
 
@@ -237,6 +239,23 @@ const rows: Row[] = [
     expectedWithout: { inFile: false },
   },
   {
+    flag: '--store (a Redis URL)',
+    args: ['--api', 'b2core', '--store', 'REDIS'],
+    without: ['--api', 'b2core'],
+    async observe(cli) {
+      // A sign-in's state lands in Redis, where other instances find it.
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      await client.flushAll();
+      await statusOf(await post(`${cli.url}/api/v2/signin`, FOO));
+      const keys = await client.keys('authdouble:{default}:b2core:*');
+      await client.close();
+      return { inRedis: keys.length > 0 };
+    },
+    expected: { inRedis: true },
+    expectedWithout: { inRedis: false },
+  },
+  {
     flag: '--max-connections',
     args: ['--api', 'b2core', '--max-connections', '2'],
     without: ['--api', 'b2core'],
@@ -293,10 +312,16 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((r) => upstream.close(r)));
 
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.close());
+
 describe('authdouble serve: each flag has its documented effect (the built CLI)', () => {
   it.each(rows.map((r) => [r.flag, r] as const))('%s', async (_flag, row) => {
     wanted = await freePort();
-    const args = (row.flag === '--port' ? [...row.args, '--port', String(wanted)] : row.args).map((a) => (a === 'FALLBACK' ? fallbackUrl : a));
+    const args = (row.flag === '--port' ? [...row.args, '--port', String(wanted)] : row.args).map((a) => (a === 'FALLBACK' ? fallbackUrl : a === 'REDIS' ? redis.url : a));
     const withFlag = await serve(args, row.env);
     expect(await row.observe(withFlag)).toEqual(row.expected);
     const without = await serve(row.without);

@@ -150,6 +150,15 @@ it('--workers 2: both workers serve the one port, a token from one is accepted b
   await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'the workers to be gone');
 });
 
+it.each(['SIGINT', 'SIGHUP'] as const)('%s to the primary stops every worker too, with exit 0', async (signal) => {
+  const cli = await serveCli(['--workers', '2', '--store', redis.url]);
+  const pids = workerPids(cli.stdout());
+  expect(await cli.stop(signal)).toBe(0);
+  expect(cli.stderr()).toContain(`${signal}: stopping 2 workers`);
+  for (const pid of pids) expect(cli.stderr()).toContain(`[pid ${pid}] ${signal}: shutting down`);
+  await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'the workers to be gone');
+});
+
 it('a worker that dies is replaced; after 3 deaths within a minute the primary stops the others and exits 1', async () => {
   const cli = await serveCli(['--workers', '2', '--store', redis.url]);
   const started = workerPids(cli.stdout());

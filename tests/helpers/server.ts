@@ -5,6 +5,8 @@ import request from 'supertest';
 import { StartupError } from '../../src/errors';
 import { startServer, type RunningServer } from '../../src/server';
 import type { ServerOptions } from '../../src/options';
+import { startRedis } from './redis';
+import { resetState, type SessionState } from '../../src/state/backend';
 
 export interface TestServer extends RunningServer {
   /** supertest bound to an API's base URL, e.g. `api('b2core').post('/api/v2/signin')`. */
@@ -18,15 +20,32 @@ export interface TestServer extends RunningServer {
  */
 export const TEST_ENTRY: 'node' | 'express' = process.env.AUTHDOUBLE_TEST_ENTRY === 'express' ? 'express' : 'node';
 
+/**
+ * The store this run keeps state in: memory (the default), or, with AUTHDOUBLE_TEST_STORE=redis, a
+ * redis-server of each test server's own (`npm test` runs the integration suites both ways).
+ */
+export const TEST_STORE: 'memory' | 'redis' = process.env.AUTHDOUBLE_TEST_STORE === 'redis' ? 'redis' : 'memory';
+
 /** A real server on 127.0.0.1 and a free port, strict and silent, as every test wants it. */
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  const running = await startServer(
-    { port: 0, host: '127.0.0.1', strict: true, logLevel: 'silent', ...options },
-    { viaExpress: TEST_ENTRY === 'express' },
-  );
+  // A test that names its store, or keeps a state file or a keys file (memory only), keeps it.
+  const redis =
+    TEST_STORE === 'redis' && options.store === undefined && options.stateFile === undefined && options.keysFile === undefined ? await startRedis() : undefined;
+  let running: RunningServer;
+  try {
+    running = await startServer(
+      { port: 0, host: '127.0.0.1', strict: true, logLevel: 'silent', ...(redis ? { store: redis.url } : {}), ...options },
+      { viaExpress: TEST_ENTRY === 'express' },
+    );
+  } catch (err) {
+    await redis?.close();
+    throw err;
+  }
+  const close = running.close;
   // Onto the server itself: a copy would build its lazy Express app.
   return Object.assign(running, {
     api: (id: string) => request.agent(`${running.url}${running.prefixes.get(id) ?? ''}`),
+    close: redis ? () => close().finally(() => redis.close()) : close,
   });
 }
 
@@ -55,4 +74,15 @@ export async function fixtureStartupError(api: string, yaml: string): Promise<{ 
   );
   expect(err).toBeInstanceOf(StartupError);
   return { message: (err as Error).message, file };
+}
+
+/** Runs `fn` on the state of one session (`default` by default) of `server`, whatever its store. */
+export function inState<R>(server: RunningServer, fn: (state: SessionState) => R, session?: string): Promise<R> {
+  return server.state.run(session, fn);
+}
+
+/** Back to the fixtures, as POST /__admin/reset does: the session's state, clock, faults and journal. */
+export async function resetSession(server: RunningServer, session?: string): Promise<void> {
+  await server.state.run(session, (state) => resetState(state));
+  await server.state.journal.clear(session ?? 'default');
 }

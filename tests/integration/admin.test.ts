@@ -50,7 +50,7 @@ describe('control API: reset', () => {
 });
 
 describe('control API: virtual clock', () => {
-  it('expires a token without waiting, and goes back to real time', async () => {
+  it('expires a token without waiting, and goes back to real time without reviving it', async () => {
     const pair = await signIn(server);
     const before = (await ctl().get('/clock').expect(200)).body;
     expect(before.virtual).toBe(false);
@@ -59,8 +59,11 @@ describe('control API: virtual clock', () => {
     expect(Date.parse(moved.now) - Date.parse(before.now)).toBeGreaterThanOrEqual(10 * 3600 * 1000);
     const res = await b2().get('/api/v2/session').set(...bearer(pair.accessToken.token)).expect(401);
     expect(res.body.code).toBe('token_expired');
-    await ctl().delete('/clock').expect(200);
-    await b2().get('/api/v2/session').set(...bearer(pair.accessToken.token)).expect(200);
+    expect((await ctl().delete('/clock').expect(200)).body.virtual).toBe(false);
+    // Moving the clock back revives nothing (docs/hardening.md): the token stays refused, a new one works.
+    await b2().get('/api/v2/session').set(...bearer(pair.accessToken.token)).expect(401);
+    const again = await signIn(server);
+    await b2().get('/api/v2/session').set(...bearer(again.accessToken.token)).expect(200);
   });
 
   it('pins the clock with set, and rate-limit windows follow it', async () => {

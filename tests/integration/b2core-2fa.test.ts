@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { bearer, TWOFA } from '../helpers/b2core';
 
 let server: TestServer;
@@ -6,9 +6,9 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['b2core'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
-const outbox = () => server.sessions.get().outbox;
+const outbox = (filter?: { api?: string; to?: string }) => inState(server, (s) => s.outbox.list(filter));
 
 async function startTwoFactor(creds = TWOFA): Promise<string> {
   const res = await server.api('b2core').post('/api/v2/signin').send(creds).expect(200);
@@ -19,7 +19,7 @@ async function startTwoFactor(creds = TWOFA): Promise<string> {
 describe('b2core 2FA by e-mail', () => {
   it('sends a six-digit code to the outbox, and the right code returns a working token pair', async () => {
     const token = await startTwoFactor();
-    const [message] = outbox().list({ api: 'b2core', to: TWOFA.email });
+    const [message] = (await outbox({ api: 'b2core', to: TWOFA.email }));
     expect(message?.code).toMatch(/^\d{6}$/);
     expect(message?.text).toContain(message!.code!);
     const res = await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code: message!.code }).expect(200);
@@ -30,7 +30,7 @@ describe('b2core 2FA by e-mail', () => {
 
   it('refuses a wrong code with 401 invalid_2fa_code and keeps the 2FA token usable', async () => {
     const token = await startTwoFactor();
-    const code = outbox().list()[0]!.code!;
+    const code = (await outbox())[0]!.code!;
     const wrong = code === '000000' ? '111111' : '000000';
     const res = await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code: wrong }).expect(401);
     expect(res.body.code).toBe('invalid_2fa_code');
@@ -39,7 +39,7 @@ describe('b2core 2FA by e-mail', () => {
 
   it('makes the 2FA token single-use', async () => {
     const token = await startTwoFactor();
-    const code = outbox().list()[0]!.code!;
+    const code = (await outbox())[0]!.code!;
     await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code }).expect(200);
     const again = await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code }).expect(401);
     expect(again.body.code).toBe('invalid_2fa_token');
@@ -47,13 +47,13 @@ describe('b2core 2FA by e-mail', () => {
 
   it('expires the 2FA token after ten minutes (virtual clock)', async () => {
     const token = await startTwoFactor();
-    const code = outbox().list()[0]!.code!;
-    server.sessions.get().clock.advance(10 * 60 * 1000 + 1000);
+    const code = (await outbox())[0]!.code!;
+    await inState(server, (s) => s.clock.advance(10 * 60 * 1000 + 1000));
     try {
       const res = await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code }).expect(401);
       expect(res.body.code).toBe('invalid_2fa_token');
     } finally {
-      server.sessions.get().clock.reset();
+      await inState(server, (s) => s.clock.reset());
     }
   });
 
@@ -64,13 +64,13 @@ describe('b2core 2FA by e-mail', () => {
 
   it('uses the fixed code of a fixture user that has one', async () => {
     const token = await startTwoFactor({ email: 'fixed2fa@bar.com', password: 'Secret123' });
-    expect(outbox().list({ to: 'fixed2fa@bar.com' })[0]?.code).toBe('123456');
+    expect((await outbox({ to: 'fixed2fa@bar.com' }))[0]?.code).toBe('123456');
     await server.api('b2core').post('/api/v2/2fa/confirm').send({ token, code: '123456' }).expect(200);
   });
 
   it('sends a fresh code for each sign-in', async () => {
     await startTwoFactor();
     await startTwoFactor();
-    expect(outbox().list({ to: TWOFA.email })).toHaveLength(2);
+    expect((await outbox({ to: TWOFA.email }))).toHaveLength(2);
   });
 });

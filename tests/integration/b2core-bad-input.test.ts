@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { FOO } from '../helpers/b2core';
 
 let server: TestServer;
@@ -6,7 +6,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['b2core'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const post = (path: string, body: string | Buffer | undefined, contentType?: string) => {
   const req = server.api('b2core').post(path);

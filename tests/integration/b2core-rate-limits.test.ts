@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { FOO, signIn, TWOFA } from '../helpers/b2core';
 
 let server: TestServer;
@@ -6,13 +6,13 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['b2core'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 const api = () => server.api('b2core');
-const clock = () => server.sessions.get().clock;
+const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));
 
 function expectLockedOut(res: { status: number; headers: Record<string, string>; body: { code: string } }, seconds = 300) {
   expect(res.status).toBe(429);
@@ -34,17 +34,17 @@ describe('b2core sign-in rate limit: 5 attempts a minute per e-mail', () => {
 
   it('starts a new window after a minute', async () => {
     for (let i = 0; i < 5; i++) await api().post('/api/v2/signin').send(FOO).expect(200);
-    clock().advance(61_000);
+    await advance(61_000);
     await api().post('/api/v2/signin').send(FOO).expect(200);
   });
 
   it('keeps the lockout for its whole period, then lets the user in', async () => {
     for (let i = 0; i < 6; i++) await api().post('/api/v2/signin').send(FOO);
-    clock().advance(299_000);
+    await advance(299_000);
     const res = await api().post('/api/v2/signin').send(FOO);
     expectLockedOut(res);
     expect(Number(res.headers['retry-after'])).toBe(1);
-    clock().advance(1_000);
+    await advance(1_000);
     await api().post('/api/v2/signin').send(FOO).expect(200);
   });
 
@@ -58,7 +58,7 @@ describe('b2core sign-in rate limit: 5 attempts a minute per e-mail', () => {
 describe('b2core 2FA confirm rate limit: 3 attempts a minute per 2FA token', () => {
   it('refuses the 4th attempt, even with the right code', async () => {
     const token = (await api().post('/api/v2/signin').send(TWOFA).expect(200)).body['2faDetails'].token;
-    const code = server.sessions.get().outbox.list()[0]!.code!;
+    const code = (await inState(server, (s) => s.outbox.list()))[0]!.code!;
     const wrong = code === '000000' ? '111111' : '000000';
     for (let i = 0; i < 3; i++) await api().post('/api/v2/2fa/confirm').send({ token, code: wrong }).expect(401);
     expectLockedOut(await api().post('/api/v2/2fa/confirm').send({ token, code }));

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
 
 let server: TestServer;
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 // Each test starts from the fixtures (sign-in attempts are rate-limited per e-mail).
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 describe('b2core sign-in without 2FA', () => {
   it('returns a token pair whose JWTs verify against the server public key', async () => {

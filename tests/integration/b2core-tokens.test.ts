@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { bearer, signIn } from '../helpers/b2core';
 
 let server: TestServer;
@@ -6,9 +6,9 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['b2core'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 const api = () => server.api('b2core');
@@ -33,7 +33,7 @@ describe('b2core refresh', () => {
 
   it('refuses a refresh token that has expired, saying so', async () => {
     const pair = await signIn(server);
-    server.sessions.get().clock.advance(30 * 24 * HOUR + 1000);
+    await inState(server, (s) => s.clock.advance(30 * 24 * HOUR + 1000));
     const res = await api().post('/api/v2/refresh').send({ refreshToken: pair.refreshToken.token }).expect(401);
     expect(res.body.code).toBe('token_expired');
   });
@@ -84,16 +84,16 @@ describe('b2core sign-out', () => {
 describe('b2core token expiry', () => {
   it('gives 401 token_expired to an access token past its 10 hours', async () => {
     const pair = await signIn(server);
-    server.sessions.get().clock.advance(10 * HOUR - 1000);
+    await inState(server, (s) => s.clock.advance(10 * HOUR - 1000));
     await api().get('/api/v2/session').set(...bearer(pair.accessToken.token)).expect(200);
-    server.sessions.get().clock.advance(2000);
+    await inState(server, (s) => s.clock.advance(2000));
     const res = await api().post('/api/v2/signout').set(...bearer(pair.accessToken.token)).expect(401);
     expect(res.body.code).toBe('token_expired');
   });
 
   it('lets an expired access token be replaced by refreshing', async () => {
     const pair = await signIn(server);
-    server.sessions.get().clock.advance(11 * HOUR);
+    await inState(server, (s) => s.clock.advance(11 * HOUR));
     const res = await api().post('/api/v2/refresh').send({ refreshToken: pair.refreshToken.token }).expect(200);
     await api().get('/api/v2/session').set(...bearer(res.body.accessToken.token)).expect(200);
   });

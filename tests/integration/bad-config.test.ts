@@ -33,6 +33,13 @@ const rows: [string, Row][] = [
   ['CLI: unknown command', { via: 'cli', args: ['verfiy'], message: /unknown command 'verfiy' \(did you mean "verify"\?\)/, exit: 2 }],
   ['CLI: unknown option', { via: 'cli', args: ['serve', '--fixture', 'x'], message: /unknown option '--fixture'/, exit: 2 }],
   ['CLI: fallback not http(s)', { via: 'cli', args: ['serve', '--fallback', 'ftp://files.example'], message: /fallback "ftp:\/\/files\.example" must be an http:\/\/ or https:\/\/ URL/, exit: 2 }],
+  // Issue 17: the store, and what cannot go with a Redis store.
+  ['CLI: store neither memory nor a Redis URL', { via: 'cli', args: ['serve', '--store', 'redis:/localhost'], message: /store "redis:\/localhost" is neither "memory" nor a Redis URL/, exit: 2 }],
+  ['CLI: Redis store database not a number', { via: 'cli', args: ['serve', '--store', 'redis://localhost:6379/main'], message: /the database after the host must be a number, got "main"/, exit: 2 }],
+  ['CLI: Redis that cannot be reached', { via: 'cli', args: ['serve', '--store', 'redis://127.0.0.1:1'], message: /^authdouble: --store redis:\/\/127\.0\.0\.1:1: cannot reach Redis \(.+\)\n$/, exit: 2 }],
+  ['CLI: Redis store with a state file', { via: 'cli', args: ['serve', '--store', 'redis://127.0.0.1:6379', '--state-file', '$DIR/state.json'], message: /give a state file or a Redis store, not both/, exit: 2 }],
+  ['startMock: Redis store with a keys file', { via: 'startMock', options: { store: 'redis://127.0.0.1:6379', keysFile: '$DIR/keys.json' }, message: /give a keys file or a Redis store, not both/ }],
+  ['startMock: store not a URL', { via: 'startMock', options: { store: 'mysql://db' }, message: /store "mysql:\/\/db" is neither "memory" nor a Redis URL/ }],
   ['startMock: fallback not a URL', { via: 'startMock', options: { fallback: 'localhost:8080' }, message: /fallback "localhost:8080" must be an http:\/\/ or https:\/\/ URL|fallback "localhost:8080" is not a URL/ }],
   ['startMock: missing fixtures folder', { via: 'startMock', options: { fixturesDir: '$DIR/missing' }, message: /the fixtures folder ".*missing" does not exist/ }],
   ['startMock: fixture key typo, nested', { via: 'startMock', options: { apis: ['b2core'], fixturesDir: '$DIR' }, files: { 'b2core.yaml': NESTED_TYPO }, message: /\/users\/0\/emial: is not an allowed field \(did you mean "email"\?\)/ }],

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { ALICE, expectError, LOGOUT, SESSION, SESSION_INFO, signIn } from '../helpers/fib';
 
 let server: TestServer;
@@ -9,7 +9,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['fib'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const post = () => server.api('fib').post(SESSION);
 

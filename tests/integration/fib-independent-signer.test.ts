@@ -7,7 +7,7 @@ import nacl from 'tweetnacl';
 import { blake2b } from '@noble/hashes/blake2b';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { decodeJwt } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { ALICE, BOB, BOB_CURRENT, DEV, expectError, SESSION, signIn, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
 
 type Form = 'current' | 'older';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['fib'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 describe('fib sign-in with an independent Ed25519 implementation (tweetnacl + @noble/hashes)', () => {
   it('reproduces the published test vectors: alice in the current form (the docs\' vector), bob in the older one', () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { ALICE, BOB, LOGOUT, SESSION, SESSION_INFO } from '../helpers/fib';
 
 let server: TestServer;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   base = `${server.url}/fib`;
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 interface Envelope {
   status: { code: number; name: string; message: string };

@@ -1,5 +1,5 @@
 import { decodeJwt, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { BOB, expectError, fibJwks, LOGOUT, SESSION, SESSION_INFO, signIn, type Tokens } from '../helpers/fib';
 
 let server: TestServer;
@@ -7,12 +7,12 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['fib'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const refresh = (token: string, scheme = 'Bearer ') => server.api('fib').patch(SESSION).set('Authorization', `${scheme}${token}`);
 const logout = (token: string) => server.api('fib').post(LOGOUT).set('Authorization', `Bearer ${token}`);
 const info = (token: string) => server.api('fib').get(SESSION_INFO).set('Authorization', `Bearer ${token}`);
-const advance = (seconds: number) => server.sessions.get().clock.advance(seconds * 1000);
+const advance = (seconds: number) => inState(server, (s) => s.clock.advance(seconds * 1000));
 
 describe('fib refresh', () => {
   it('rotates: a new pair for the same user, linked by acjti, and the old refresh token is spent', async () => {
@@ -69,11 +69,11 @@ describe('fib refresh', () => {
 
   it('still refreshes after the access token expired, and refuses an expired refresh token', async () => {
     const first = await signIn(server);
-    advance(301);
+    await advance(301);
     expectError(await info(first.accessToken), 401, 'token_expired');
     const res = await refresh(first.refreshToken).expect(200);
     const second = res.body.data as Tokens;
-    advance(86_401);
+    await advance(86_401);
     const expired = await refresh(second.refreshToken);
     expectError(expired, 401, 'token_expired');
     expect(expired.body.status).toEqual({ code: 401, name: 'UNAUTHORIZED', message: 'The token has expired' });
@@ -82,9 +82,9 @@ describe('fib refresh', () => {
   it('keeps the access token valid until just before its exp', async () => {
     const { accessToken } = await signIn(server);
     const exp = decodeJwt(accessToken).exp! * 1000;
-    advance((exp - server.sessions.get().clock.now() - 1000) / 1000);
+    await advance((exp - (await inState(server, (s) => s.clock.now())) - 1000) / 1000);
     await info(accessToken).expect(200);
-    advance(1);
+    await advance(1);
     expectError(await info(accessToken), 401, 'token_expired');
   });
 });
@@ -107,13 +107,13 @@ describe('fib logout', () => {
 
   it('refuses an expired access token with 401 token_expired', async () => {
     const { accessToken } = await signIn(server);
-    advance(300);
+    await advance(300);
     expectError(await logout(accessToken), 401, 'token_expired');
   });
 
   it('forgets every session on reset', async () => {
     const { accessToken } = await signIn(server);
-    server.sessions.get().reset();
+    await resetSession(server);
     expectError(await logout(accessToken), 401, 'invalid_token');
   });
 });

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 
 let server: TestServer;
 let auth: string;
@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(async () => {
-  server.sessions.get().reset();
+  await resetSession(server);
   const res = await server.api('khe').post('/v1.0/users/token').send(HACKER).expect(201);
   auth = basic(res.body.key, res.body.token);
 });

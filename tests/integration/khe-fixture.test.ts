@@ -1,4 +1,4 @@
-import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers/server';
+import { fixturesFolder, fixtureStartupError, startTestServer, inState } from '../helpers/server';
 
 
 const USER = (key: string, email: string, extra = '') =>
@@ -78,7 +78,7 @@ describe('khe fixture validation at start-up', () => {
     const server = await startTestServer({ apis: ['khe'], fixturesDir: dir });
     try {
       const now = Date.UTC(2021, 5, 1);
-      server.sessions.get().clock.set(now);
+      await inState(server, (s) => s.clock.set(now));
       const res = await server.api('khe').post('/v1.0/users/token').send({ client: 'khe-web', email: 'a@khe.io', password: 'hackathon' }).expect(201);
       expect(res.body).toMatchObject({ role: 'attendee', key: KEY_A, expires: new Date(now + 30 * 86400_000).toISOString() });
     } finally {

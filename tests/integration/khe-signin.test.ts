@@ -1,13 +1,13 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ apis: ['khe'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 const api = () => server.api('khe');
@@ -37,7 +37,7 @@ const works = async (s: { key: string; token: string }): Promise<boolean> => {
 describe('khe sign-in (POST /v1.0/users/token)', () => {
   it('answers 201 with the role, the key and UUIDv4 token and refresh token, expiring in 30 days', async () => {
     const now = Date.UTC(2016, 9, 7, 18, 30);
-    server.sessions.get().clock.set(now);
+    await inState(server, (s) => s.clock.set(now));
     const res = await api().post('/v1.0/users/token').send(HACKER).expect(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(Object.keys(res.body).sort()).toEqual(['expires', 'key', 'refresh', 'role', 'token']);
@@ -83,12 +83,12 @@ describe('khe sign-in (POST /v1.0/users/token)', () => {
 
   it('returns the same token to a second sign-in with the same client, with its expiry pushed back', async () => {
     const first = await signIn();
-    server.sessions.get().clock.advance(DAY);
+    await inState(server, (s) => s.clock.advance(DAY));
     const second = await signIn();
     expect(second).toMatchObject({ key: first.key, token: first.token, refresh: first.refresh });
     expect(Date.parse(second.expires) - Date.parse(first.expires)).toBeGreaterThanOrEqual(DAY);
     // Past the first sign-in's 30 days the token still works: the second sign-in extended it.
-    server.sessions.get().clock.advance(29.5 * DAY);
+    await inState(server, (s) => s.clock.advance(29.5 * DAY));
     expect(await works(second)).toBe(true);
   });
 
@@ -121,7 +121,7 @@ describe('khe sign-up (POST /v1.0/users)', () => {
     expect(res.body.role).toBe('attendee');
     // The key is a MongoDB ObjectId, as the real `key: user._id`; its first 4 bytes are the seconds of the session clock.
     expect(res.body.key).toMatch(/^[0-9a-f]{24}$/);
-    expect(parseInt(res.body.key.slice(0, 8), 16)).toBe(Math.floor(server.sessions.get().clock.now() / 1000));
+    expect(parseInt(res.body.key.slice(0, 8), 16)).toBe(Math.floor((await inState(server, (s) => s.clock.now())) / 1000));
     for (const field of ['token', 'refresh']) expect(res.body[field]).toMatch(UUID4);
     expect(await works(res.body)).toBe(true);
     // Another client, so a new token: the user really exists, this is not an echo of the sign-up.
@@ -180,7 +180,7 @@ describe('khe sign-up (POST /v1.0/users)', () => {
 
   it('forgets sign-ups on reset', async () => {
     await api().post('/v1.0/users').send(NEW).expect(201);
-    server.sessions.get().reset();
+    await resetSession(server);
     const res = await api().post('/v1.0/users/token').send(NEW).expect(400);
     expect(res.body).toEqual({ errors: ['Email or password incorrect'] });
   });

@@ -1,20 +1,20 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixturesFolder, startTestServer, type TestServer } from '../helpers/server';
+import { fixturesFolder, startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ apis: ['khe'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 const api = () => server.api('khe');
-const clock = () => server.sessions.get().clock;
+const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));
 const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const DAY = 24 * 3600 * 1000;
@@ -43,9 +43,9 @@ const signOut = (s: { key: string; token: string }, body?: object) => {
 describe('khe token expiry', () => {
   it('accepts a token until its 30 days are over, then answers 401 with the documented body', async () => {
     const s = await signIn();
-    clock().advance(30 * DAY - 1000);
+    await advance(30 * DAY - 1000);
     await patch(s).expect(200);
-    clock().advance(2000);
+    await advance(2000);
     const res = await patch(s).expect(401);
     expect(res.body).toEqual(LOGGED_OUT);
     expect((await signOut(s).expect(401)).body).toEqual(LOGGED_OUT);
@@ -55,7 +55,7 @@ describe('khe token expiry', () => {
   // returns the client's entry with a new expiry, expired or not.
   it('refreshes after the token has expired, by default, as the real server', async () => {
     const s = await signIn();
-    clock().advance(90 * DAY);
+    await advance(90 * DAY);
     await patch(s).expect(401);
     const res = await refresh(s).expect(200);
     expect(res.body.token).not.toBe(s.token);
@@ -65,7 +65,7 @@ describe('khe token expiry', () => {
 
   it('gives the same (revived) tokens at the next sign-in after expiry, by default', async () => {
     const s = await signIn();
-    clock().advance(31 * DAY);
+    await advance(31 * DAY);
     await patch(s).expect(401);
     const again = await signIn();
     expect(again).toMatchObject({ key: s.key, token: s.token, refresh: s.refresh });
@@ -79,7 +79,7 @@ describe('khe token expiry', () => {
     try {
       const strictApi = () => strict.api('khe');
       const first = (await strictApi().post('/v1.0/users/token').send(HACKER).expect(201)).body as SignedIn;
-      strict.sessions.get().clock.advance(30 * DAY + 1000);
+      await inState(strict, (s) => s.clock.advance(30 * DAY + 1000));
       const res = await strictApi().post('/v1.0/users/token/refresh').send({ client: 'khe-web', key: first.key, refresh: first.refresh }).expect(400);
       expect(res.body).toEqual(BAD_REFRESH);
       const again = (await strictApi().post('/v1.0/users/token').send(HACKER).expect(201)).body as SignedIn;
@@ -98,12 +98,12 @@ describe('khe token expiry', () => {
     const short = await startTestServer({ apis: ['khe'], fixturesDir: dir });
     try {
       const now = Date.UTC(2020, 0, 1);
-      short.sessions.get().clock.set(now);
+      await inState(short, (s) => s.clock.set(now));
       const res = await short.api('khe').post('/v1.0/users/token').send(HACKER).expect(201);
       expect(res.body.expires).toBe(new Date(now + 60_000).toISOString());
       const auth = basic(res.body.key, res.body.token);
       await short.api('khe').patch('/v1.0/users').set('Authorization', auth).send({}).expect(200);
-      short.sessions.get().clock.advance(61_000);
+      await inState(short, (s) => s.clock.advance(61_000));
       await short.api('khe').patch('/v1.0/users').set('Authorization', auth).send({}).expect(401);
     } finally {
       await short.close();
@@ -115,7 +115,7 @@ describe('khe token expiry', () => {
 describe('khe refresh (POST /v1.0/users/token/refresh)', () => {
   it('answers 200 with a new UUIDv4 token and refresh token and a new expiry', async () => {
     const s = await signIn();
-    clock().advance(DAY);
+    await advance(DAY);
     const res = await refresh(s).expect(200);
     expect(res.body).toMatchObject({ role: 'attendee', key: s.key });
     expect(res.body.token).toMatch(UUID4);

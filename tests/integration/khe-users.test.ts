@@ -1,11 +1,11 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ apis: ['khe'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
 const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
@@ -80,7 +80,7 @@ describe('khe PATCH /v1.0/users', () => {
   it('forgets the change on reset', async () => {
     const auth = await signIn();
     await api().patch('/v1.0/users').set('Authorization', auth).send({ email: 'new.hacker@khe.io' }).expect(200);
-    server.sessions.get().reset();
+    await resetSession(server);
     expect(await signInStatus(HACKER)).toBe(201);
     expect(await signInStatus({ ...HACKER, email: 'new.hacker@khe.io' })).toBe(400);
   });

@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 import { bearer, login, U1 } from '../helpers/sama';
 
 let server: TestServer;
@@ -6,7 +6,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['sama'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const BAD_DATA = 'Bad request - invalid data format';
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixturesFolder, startTestServer, type TestServer } from '../helpers/server';
+import { fixturesFolder, startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { bearer, cookie, login, refreshCookieOf, setCookie, tokenOfCookie, U1, U1_ID, USER1 } from '../helpers/sama';
 
 let server: TestServer;
@@ -9,9 +9,9 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['sama'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 describe('sama POST /login with login and password', () => {
@@ -121,11 +121,13 @@ describe('sama POST /login with an access token', () => {
   });
 
   it('refuses an expired access token with 422 (3 hours later)', async () => {
+    // On a pinned clock: real time passing between the steps (a loaded machine) must not count.
+    await inState(server, (s) => s.clock.set(s.clock.now()));
     const { body } = await login(server);
-    server.sessions.get().clock.advance(3 * 3600 * 1000 - 1000);
+    await inState(server, (s) => s.clock.advance(3 * 3600 * 1000 - 1000));
     await server.api('sama').post('/login').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(200);
     const second = await login(server);
-    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    await inState(server, (s) => s.clock.advance(3 * 3600 * 1000 + 1000));
     const res = await server.api('sama').post('/login').set(...bearer(second.body.access_token)).send({ device_id: 'device_u1' }).expect(422);
     expect(res.text).toBe('The token has expired.');
   });
@@ -158,7 +160,7 @@ describe('sama POST /login with the refresh cookie', () => {
 
   it('refuses an expired refresh cookie (30 days later) with 422', async () => {
     const first = await login(server);
-    server.sessions.get().clock.advance(30 * 24 * 3600 * 1000 + 1000);
+    await inState(server, (s) => s.clock.advance(30 * 24 * 3600 * 1000 + 1000));
     await server.api('sama').post('/login').set(...cookie(first.refresh)).send({ device_id: 'device_u1' }).expect(422);
   });
 
@@ -259,7 +261,7 @@ describe('sama POST /logout', () => {
 
   it('answers 401 for an expired access token', async () => {
     const { body, refresh } = await login(server);
-    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    await inState(server, (s) => s.clock.advance(3 * 3600 * 1000 + 1000));
     await server.api('sama').post('/logout').set(...bearer(body.access_token)).set(...cookie(refresh)).expect(401);
   });
 
@@ -284,7 +286,7 @@ describe('sama state sessions', () => {
   it('keeps tokens in the session they were issued in, and reset() forgets them', async () => {
     const { body } = await login(server);
     await server.api('sama').post('/login').set('x-authdouble-session', 'other').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
-    server.sessions.get().reset();
+    await resetSession(server);
     await server.api('sama').post('/login').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
   });
 });

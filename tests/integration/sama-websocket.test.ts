@@ -4,7 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import WebSocket from 'ws';
 import { readYamlFile } from '../../src/engine/yaml-file';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 import { bearer, login, openSocket, U1, U1_ID, USER1, USER1_ID, wsUrl, type SocketClient } from '../helpers/sama';
 import { waitFor } from '../helpers/ports';
 
@@ -26,18 +26,15 @@ const open = async (headers: Record<string, string> = {}): Promise<SocketClient>
   return socket;
 };
 const bindings = (session = 'default') =>
-  server.sessions
-    .get(session)
-    .store.entries<{ userId: string; deviceId: string }>('sama:socket:')
-    .map(([, b]) => b);
+  inState(server, (s) => s.store.entries<{ userId: string; deviceId: string }>('sama:socket:').map(([, b]) => b), session);
 
 beforeAll(async () => {
   server = await startTestServer({ apis: ['sama'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 afterEach(async () => {
   await Promise.all(sockets.splice(0).map((s) => s.close()));
@@ -50,18 +47,18 @@ describe('sama WebSocket connect', () => {
     const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'RequestId' } });
     expect(answer).toEqual({ response: { id: 'RequestId', success: true } });
     conforms('ConnectResponse', answer);
-    expect(bindings()).toEqual([expect.objectContaining({ userId: U1_ID, deviceId: 'device_u1' })]);
+    expect(await bindings()).toEqual([expect.objectContaining({ userId: U1_ID, deviceId: 'device_u1' })]);
   });
 
   it('unbinds the socket when it closes', async () => {
     const { body } = await login(server);
     const socket = await open();
     await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 1 } });
-    expect(bindings()).toHaveLength(1);
+    expect(await bindings()).toHaveLength(1);
     await socket.close();
     // The server forgets the binding on its own 'close' event, which may come just after the client's.
-    await waitFor(() => bindings().length === 0, 5000, 'the server to unbind the closed socket');
-    expect(bindings()).toEqual([]);
+    await waitFor(async () => (await bindings()).length === 0, 5000, 'the server to unbind the closed socket');
+    expect(await bindings()).toEqual([]);
   });
 
   it('repeats a numeric request id', async () => {
@@ -82,7 +79,7 @@ describe('sama WebSocket connect', () => {
     const answer = await socket.request({ request: { connect: { token, device_id: device }, id: 'r1' } });
     expect(answer).toEqual({ response: { id: 'r1', error: { status: 422, message: 'The token has expired.' } } });
     conforms('ErrorResponse', answer);
-    expect(bindings()).toEqual([]);
+    expect(await bindings()).toEqual([]);
     // The socket stays open for another try.
     expect(socket.ws.readyState).toBe(WebSocket.OPEN);
   });
@@ -90,7 +87,7 @@ describe('sama WebSocket connect', () => {
   it('refuses an expired access token (clock moved 3 hours on)', async () => {
     const { body } = await login(server);
     const socket = await open();
-    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    await inState(server, (s) => s.clock.advance(3 * 3600 * 1000 + 1000));
     const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'r' } });
     expect(answer.response.error).toEqual({ status: 422, message: 'The token has expired.' });
   });
@@ -99,9 +96,9 @@ describe('sama WebSocket connect', () => {
     const { body, refresh } = await login(server);
     const socket = await open();
     await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'a' } });
-    expect(bindings()).toHaveLength(1);
+    expect(await bindings()).toHaveLength(1);
     await server.api('sama').post('/logout').set(...bearer(body.access_token)).set('Cookie', `refresh_token=${refresh}`).expect(200);
-    expect(bindings()).toEqual([]);
+    expect(await bindings()).toEqual([]);
     const answer = await socket.request({ request: { connect: { token: body.access_token, device_id: 'device_u1' }, id: 'b' } });
     expect(answer.response.error.status).toBe(422);
   });
@@ -114,8 +111,8 @@ describe('sama WebSocket connect', () => {
     const res = await server.api('sama').post('/login').set('x-authdouble-session', 'ws-other').send(U1).expect(200);
     const ok = await other.request({ request: { connect: { token: res.body.access_token, device_id: 'device_u1' }, id: 'y' } });
     expect(ok).toEqual({ response: { id: 'y', success: true } });
-    expect(bindings('ws-other')).toHaveLength(1);
-    expect(bindings()).toEqual([]);
+    expect(await bindings('ws-other')).toHaveLength(1);
+    expect(await bindings()).toEqual([]);
   });
 });
 
@@ -131,7 +128,7 @@ describe('sama WebSocket user_login (deprecated)', () => {
       },
     });
     conforms('UserLoginResponse', answer);
-    expect(bindings()).toEqual([expect.objectContaining({ userId: USER1_ID, deviceId: 'xxx-yyy-zzz' })]);
+    expect(await bindings()).toEqual([expect.objectContaining({ userId: USER1_ID, deviceId: 'xxx-yyy-zzz' })]);
     // The token is an access token the HTTP side accepts.
     await server.api('sama').post('/login').set(...bearer(answer.response.token)).send({ device_id: 'xxx-yyy-zzz' }).expect(200);
   });
@@ -169,13 +166,13 @@ describe('sama WebSocket user_login (deprecated)', () => {
     const answer = await socket.request({ request: { user_login: { ...USER1, password: 'nope' }, id: 'p' } });
     expect(answer).toEqual({ response: { id: 'p', error: { status: 401, message: 'Incorrect username or password.' } } });
     conforms('ErrorResponse', answer);
-    expect(bindings()).toEqual([]);
+    expect(await bindings()).toEqual([]);
   });
 
   it('answers 422 for an expired token', async () => {
     const socket = await open();
     const first = await socket.request({ request: { user_login: USER1, id: 1 } });
-    server.sessions.get().clock.advance(3 * 3600 * 1000 + 1000);
+    await inState(server, (s) => s.clock.advance(3 * 3600 * 1000 + 1000));
     const answer = await socket.request({ request: { user_login: { token: first.response.token }, id: 2 } });
     expect(answer.response.error).toEqual({ status: 422, message: 'The token has expired.' });
   });
@@ -244,7 +241,7 @@ describe('sama WebSocket bad input', () => {
     for (const id of ids) socket.ws.send(JSON.stringify({ request: { user_login: { ...USER1, device_id: id }, id } }));
     const answers = await Promise.all(ids.map(() => socket.next()));
     expect(answers.map((a) => a.response.id).sort()).toEqual([...ids].sort());
-    expect(bindings()).toHaveLength(1);
+    expect(await bindings()).toHaveLength(1);
   });
 });
 
@@ -343,7 +340,7 @@ describe('sama WebSocket ping, user_create and user_logout (sama-server, used by
     });
     expect(again).toEqual({ response: { id: 'c2', error: { status: 422, message: 'The provided data is already associated with an existing user account.' } } });
     // Forgotten on reset, with the rest of the session's state.
-    server.sessions.get().reset();
+    await resetSession(server);
     await server.api('sama').post('/login').send({ organization_id: U1.organization_id, login: 'new_user', password: 'new_password', device_id: 'd' }).expect(401);
   });
 
@@ -369,7 +366,7 @@ describe('sama WebSocket ping, user_create and user_logout (sama-server, used by
     const answer = await socket.request({ request: { user_logout: {}, id: 2 } });
     expect(answer).toEqual({ response: { id: 2, success: true } });
     conforms('UserLogoutResponse', answer);
-    expect(bindings()).toEqual([]);
+    expect(await bindings()).toEqual([]);
     await server.api('sama').post('/login').set(...bearer(body.access_token)).send({ device_id: 'device_u1' }).expect(422);
     await server.api('sama').post('/login').set('Cookie', `refresh_token=${refresh}`).send({ device_id: 'device_u1' }).expect(422);
     // Now unbound: the auth guard answers 401 Unauthorized.

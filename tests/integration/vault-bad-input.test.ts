@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 
 const CLIENT = 'haequi3Aah8lie2r';
 const SIGN_IN = { grant_type: 'password', username: 'user@example.com', password: 'A9#bL8@z', client_id: CLIENT };
@@ -11,7 +11,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['vault'] });
 });
 afterAll(() => server.close());
-beforeEach(() => server.sessions.get().reset());
+beforeEach(() => resetSession(server));
 
 const post = (body: string | Buffer | undefined, contentType?: string) => {
   const req = server.api('vault').post('/reg/auth/token');

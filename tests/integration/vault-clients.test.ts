@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Issuer, errors as oidcErrors, type BaseClient } from 'openid-client';
 import { ResourceOwnerPassword } from 'simple-oauth2';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, resetSession } from '../helpers/server';
 
 // Unmodified OAuth2 client libraries, configured as a frontend would, against the vault mock:
 // simple-oauth2 sends JSON bodies, openid-client sends form bodies.
@@ -55,8 +55,8 @@ afterAll(async () => {
   await proxy.close();
   await server.close();
 });
-beforeEach(() => {
-  server.sessions.get().reset();
+beforeEach(async () => {
+  await resetSession(server);
   proxy.seen.length = 0;
 });
 

@@ -1,4 +1,4 @@
-import { fixturesFolder, fixtureStartupError, startTestServer } from '../helpers/server';
+import { fixturesFolder, fixtureStartupError, startTestServer, inState } from '../helpers/server';
 
 
 
@@ -64,15 +64,15 @@ describe('a custom vault fixture', () => {
         .send({ grant_type: 'password', username: 'a@example.com', password: 'pw', client_id: 'haequi3Aah8lie2r' })
         .expect(401);
 
-      const clock = server.sessions.get().clock;
-      clock.advance(60_000);
+      const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));
+      await advance(60_000);
       await server.api('vault').get('/reg/user/session/current').set('Authorization', `Bearer ${signIn.body.access_token}`).expect(401);
       const refreshed = await server
         .api('vault')
         .post('/reg/auth/token')
         .send({ grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token })
         .expect(200);
-      clock.advance(120_000);
+      await advance(120_000);
       const expired = await server
         .api('vault')
         .post('/reg/auth/token')

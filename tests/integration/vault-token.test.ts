@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
 
 // The fixture's users and clients (fixtures/vault.yaml).
 const CLIENT = 'haequi3Aah8lie2r';
@@ -24,9 +24,9 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['vault'] });
 });
 afterAll(() => server.close());
-beforeEach(() => {
-  server.sessions.get().reset();
-  server.sessions.get().clock.reset();
+beforeEach(async () => {
+  await resetSession(server);
+  await inState(server, (s) => s.clock.reset());
 });
 
 const vault = () => server.api('vault');
@@ -42,7 +42,7 @@ const session = (accessToken: string) => vault().get('/reg/user/session/current'
 /** The entry of the session list that is the session of the token sent. */
 const current = (body: Array<Record<string, unknown>>) => body.find((s) => s.current === true);
 const logout = (accessToken: string) => vault().delete('/reg/user/session/logout/current').set('Authorization', `Bearer ${accessToken}`);
-const advance = (ms: number) => server.sessions.get().clock.advance(ms);
+const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));
 
 /** Vault's error body, exactly: `{status, message, traceId, errors}`. */
 function expectVaultError(body: unknown, status: string, message: string | RegExp): void {
@@ -163,11 +163,11 @@ describe('vault access tokens', () => {
 
   it('expire after expires_in seconds', async () => {
     // Pinned half a second into a second, so real time passing during the test cannot move the edge.
-    server.sessions.get().clock.set(Math.floor(Date.now() / 1000) * 1000 + 500);
+    await inState(server, (s) => s.clock.set(Math.floor(Date.now() / 1000) * 1000 + 500));
     const tokens = await signIn();
-    advance(86399 * 1000);
+    await advance(86399 * 1000);
     await session(tokens.access_token).expect(200);
-    advance(1000);
+    await advance(1000);
     const res = await session(tokens.access_token).expect(401);
     expectVaultError(res.body, 'UNAUTHORIZED', /^Access token has expired$/);
   });
@@ -213,7 +213,7 @@ describe('vault refresh_token grant', () => {
 
   it('works after the access token has expired', async () => {
     const first = await signIn();
-    advance(DAY + 1000);
+    await advance(DAY + 1000);
     await session(first.access_token).expect(401);
     const second = (await refresh(first.refresh_token).expect(200)).body as Tokens;
     await session(second.access_token).expect(200);
@@ -221,7 +221,7 @@ describe('vault refresh_token grant', () => {
 
   it('refuses an expired refresh token with 401 UNAUTHORIZED (as the product docs show)', async () => {
     const first = await signIn();
-    advance(30 * DAY);
+    await advance(30 * DAY);
     const res = await refresh(first.refresh_token).expect(401);
     expectVaultError(res.body, 'UNAUTHORIZED', /^Refresh token has expired$/);
   });
@@ -290,7 +290,7 @@ describe('vault logout', () => {
 
   it('refuses an expired access token', async () => {
     const tokens = await signIn();
-    advance(DAY);
+    await advance(DAY);
     const res = await logout(tokens.access_token).expect(401);
     expectVaultError(res.body, 'UNAUTHORIZED', /^Access token has expired$/);
     // The session was not ended: its refresh token still works.
@@ -307,7 +307,7 @@ describe('vault logout', () => {
 describe('vault state', () => {
   it('is forgotten on reset: tokens issued before get 401', async () => {
     const tokens = await signIn();
-    server.sessions.get().reset();
+    await resetSession(server);
     await session(tokens.access_token).expect(401);
     await refresh(tokens.refresh_token).expect(401);
   });
@@ -324,7 +324,7 @@ describe('vault state', () => {
 describe('vault sessions as a public Vault SDK sees them', () => {
   it('lists every active session of the user, newest first, marking the current one', async () => {
     const first = await signIn();
-    server.sessions.get().clock.advance(1000);
+    await inState(server, (s) => s.clock.advance(1000));
     const second = await signIn(USER, MOBILE);
     const other = await signIn(VIEWER);
     const res = await session(first.access_token).expect(200);

@@ -5,7 +5,8 @@
  * every other broken variant when generated checks run beside them; a seed gives the same checks.
  */
 import { verify } from '../../src/contract';
-import { generatedChecks } from '../../src/contract/generated';
+import fc from 'fast-check';
+import { drawn, generatedChecks } from '../../src/contract/generated';
 import { startBrokenProxy } from '../helpers/broken-proxy';
 import { brokenVariants } from '../helpers/broken-variants';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -40,6 +41,11 @@ describe('against our own mock', () => {
     const a = generatedChecks('b2core', 50, 7).map((c) => [c.id, c.spec.steps]);
     expect(generatedChecks('b2core', 50, 7).map((c) => [c.id, c.spec.steps])).toEqual(a);
     expect(generatedChecks('b2core', 50, 8).map((c) => [c.id, c.spec.steps])).not.toEqual(a);
+  });
+
+  it('draws no value holding `${`, which a step would read as a placeholder (a correct server once failed a check so)', () => {
+    const values = Array.from({ length: 50 }, (_, seed) => drawn(fc.oneof(fc.constant('x ${run.id} y'), fc.constant({ a: '${' }), fc.string()), seed));
+    expect(values.filter((v) => JSON.stringify(v).includes('${'))).toEqual([]);
   });
 
   it('each generated check expects only 4xx statuses the spec documents for its operation', () => {

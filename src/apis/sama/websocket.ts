@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { isObject } from '../../engine/compile';
 import type { RequestContext, StateRunner, WebSocketEndpoint } from '../../engine/types';
 import { MockError } from '../../errors';
+import { StoreUnavailable } from '../../state/backend';
 import { SamaErrors } from './messages';
 import { SamaSessions, socketKey, type SocketBinding } from './sessions';
 import type { WsSchemaName, WsValidators } from './ws-schemas';
@@ -142,7 +143,8 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
     throw aboutDeviceId ? deviceIdMissed() : invalidData();
   };
 
-  const answer = async (frame: string, run: StateRunner, socket: SocketControl): Promise<{ id?: RequestId; body: unknown; schema: WsSchemaName }> => {
+  /** The answer to a frame, and the documented message it must match (none for the mock's own outage). */
+  const answer = async (frame: string, run: StateRunner, socket: SocketControl): Promise<{ id?: RequestId; body: unknown; schema?: WsSchemaName }> => {
     let id: RequestId | undefined;
     try {
       let json: unknown;
@@ -165,6 +167,8 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
       const requestId = id;
       return { id, body: await run((ctx) => handler.run(params, requestId, ctx, socket)), schema: handler.response };
     } catch (err) {
+      // The state store away: a 503 as over HTTP, which the AsyncAPI document (the real server's) does not list.
+      if (err instanceof StoreUnavailable) return { id, body: errorMessage(id, { status: err.status, message: err.message }) };
       return { id, body: errorMessage(id, toErrorBody(err)), schema: 'ErrorResponse' };
     }
   };
@@ -181,9 +185,10 @@ export function createWebSocketEndpoint(sessions: SamaSessions, validators: WsVa
         },
         binding: (ctx) => ctx.store.get<SocketBinding>(socketKey(connection)),
       };
-      const send = (id: RequestId | undefined, body: unknown, schema: WsSchemaName): void => {
-        const validate = validators[schema];
-        const checked = validate(body) ? body : errorMessage(id, { status: 500, message: `The mock's answer breaks the AsyncAPI document: ${firstProblem(validate.errors)}` });
+      const send = (id: RequestId | undefined, body: unknown, schema?: WsSchemaName): void => {
+        const validate = schema === undefined ? undefined : validators[schema];
+        const checked =
+          !validate || validate(body) ? body : errorMessage(id, { status: 500, message: `The mock's answer breaks the AsyncAPI document: ${firstProblem(validate.errors)}` });
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(checked));
       };
       socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {

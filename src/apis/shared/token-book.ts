@@ -77,8 +77,9 @@ export class TokenBook<Data = unknown> {
     if (families.length >= MAX_FAMILIES_PER_SUBJECT) {
       const live: string[] = [];
       const finished: string[] = [];
-      for (const f of families) {
-        const record = this.store.get<Family>(`family:${f}`);
+      const records = this.store.getMany<Family>(families.map((f) => `family:${f}`));
+      for (const [i, f] of families.entries()) {
+        const record = records[i];
         if (!record) continue;
         live.push(f);
         if (record.tokens.length > 0) finished.push(f);

@@ -3,12 +3,16 @@ import type { MockResponse } from '../../engine/types';
 import { EngineCodes, MockError, type Diagnostic } from '../../errors';
 import type { TokenCheck } from '../shared/token-book';
 
-/** Vault's `status`: the name of the HTTP status. Only the statuses the spec documents. */
+/**
+ * Vault's `status`: the name of the HTTP status (Spring's HttpStatus). The statuses the spec
+ * documents, and 503 for the mock's own outage (its state store away; not held to the spec).
+ */
 const STATUS_NAMES: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 export const GRANT_TYPES = ['password', 'refresh_token'] as const;
