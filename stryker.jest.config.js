@@ -4,7 +4,8 @@
  * compiles, not in dist/) and without tests that run the built CLI, Prism or a browser. (The few
  * CLI tests inside these files run the sandbox's copy of dist/, which has no mutants: they pass in
  * the initial run and never count for or against a mutant.) tests/integration/redis-smoke.test.ts
- * starts its own redis-server, so src/state/redis.ts is exercised too.
+ * and tests/redis/store-contract.test.ts start their own redis-server, so src/state/redis.ts is
+ * exercised too.
  */
 const base = require('./jest.config.js');
 
@@ -21,10 +22,11 @@ module.exports = {
   globalSetup: undefined,
   roots: ['<rootDir>/tests'],
   testMatch: only?.length ? only.map((f) => `<rootDir>/${f}`) : [
-    '<rootDir>/tests/unit/{state,token-book,token-book-bounds,spec-checker,precompiled}.test.ts',
+    '<rootDir>/tests/unit/{state,state-rules,token-book,token-book-bounds,spec-checker,precompiled}.test.ts',
     '<rootDir>/tests/integration/{engine,admin,control-api-promises,normalisation,state-file,cors,signing-keys}.test.ts',
     '<rootDir>/tests/integration/{b2core-signin,b2core-tokens,b2core-rate-limits,b2core-bad-input,vault-token,fib-tokens,khe-tokens,sama-login}.test.ts',
-    '<rootDir>/tests/integration/{b2core-2fa,sama-websocket,redis-smoke}.test.ts',
+    '<rootDir>/tests/integration/{b2core-2fa,sama-websocket,redis-smoke,control-api-details}.test.ts',
+    '<rootDir>/tests/redis/store-contract.test.ts',
     '<rootDir>/tests/abuse/{journal-bounds,state-bounds,websocket-limits,oversized-body}.test.ts',
   ],
 };
