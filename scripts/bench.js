@@ -141,16 +141,8 @@ function startChild(command, args, pattern, timeoutMs = 30000, pin = true) {
   });
 }
 
-/** Resident memory of a process (and, under taskset, of its child), in MB, from /proc. */
-function rssMb(pid) {
-  const read = (p) => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : 0;
-    } catch {
-      return 0;
-    }
-  };
+/** `read(pid)` summed over a process and its children (under taskset, the server is a child). */
+function overTree(pid, read) {
   let total = read(pid);
   try {
     for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += read(child);
@@ -160,26 +152,31 @@ function rssMb(pid) {
   return total;
 }
 
+/** Resident memory of a process (and, under taskset, of its child), in MB, from /proc. */
+function rssMb(pid) {
+  return overTree(pid, (p) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  });
+}
+
 /**
  * CPU time (user + system) a process (and, under taskset, its child) has used, in ms, from /proc.
  * Unlike req/s, CPU per request hardly depends on what else the shared machine runs.
  */
 function cpuMs(pid) {
-  const read = (p) => {
+  return overTree(pid, (p) => {
     try {
       const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, at 100 ticks/s
     } catch {
       return 0;
     }
-  };
-  let total = read(pid);
-  try {
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += read(child);
-  } catch {
-    // no children file: fine
-  }
-  return total;
+  });
 }
 
 function load(title, options) {

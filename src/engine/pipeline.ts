@@ -86,8 +86,12 @@ export class ApiEngine {
     const sessionFaults = this.options.faults !== false && typeof header !== 'string';
     let response: MockResponse;
     try {
-      let fault = typeof header === 'string' ? parseFaultHeader(header) : undefined;
-      if (!fault && sessionFaults && !behaviour) fault = await this.state.run(req.session, (state) => this.takeFault(state, op));
+      const fault =
+        typeof header === 'string'
+          ? parseFaultHeader(header)
+          : sessionFaults && !behaviour
+            ? await this.state.run(req.session, (state) => this.takeFault(state, op))
+            : undefined;
       if (fault) {
         const answer = await this.applyFault(fault);
         if (answer) return answer;
@@ -96,7 +100,7 @@ export class ApiEngine {
       if (behaviour) {
         type Outcome = { fault: FaultAction } | { response: MockResponse };
         const outcome = await this.run<Outcome>(req.session, (ctx) => {
-          const found = !fault && sessionFaults ? this.takeFault(ctx.state, op) : undefined;
+          const found = sessionFaults ? this.takeFault(ctx.state, op) : undefined;
           if (found) return { fault: found };
           const prepared = opReq();
           return Promise.resolve(behaviour(prepared, ctx)).then((r) => ({ response: r }));

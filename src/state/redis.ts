@@ -1,7 +1,7 @@
 import { createClient, ErrorReply } from '@redis/client';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
-import { isRetry, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
+import { isRetry, resetState, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
 import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
 import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilter } from './journal';
@@ -9,7 +9,6 @@ import { Outbox } from './outbox';
 import { ownExpiryPassed, ScopedStore, type Store } from './store';
 import { MAX_SESSIONS } from './sessions';
 import { kindOf } from './bounds';
-import { resetState } from './backend';
 import { checkKeys, type KeyKeeper, type StoredKey } from '../apis/shared/keys';
 
 /**
