@@ -97,19 +97,19 @@ export class ApiEngine {
       }
       const opReq = () => this.prepare(op, pathParams, req);
       if (behaviour) {
-        type Outcome = { fault: FaultAction } | { response: MockResponse };
-        const outcome = await this.run<Outcome>(req.session, (ctx) => {
-          const found = sessionFaults ? this.takeFault(ctx.state, op) : undefined;
-          if (found) return { fault: found };
-          const prepared = opReq();
-          return Promise.resolve(behaviour(prepared, ctx)).then((r) => ({ response: r }));
+        // The fault found by the step that counted (a step may run more than once: see StateBackend.run).
+        let found: FaultAction | undefined;
+        const answered = await this.run<MockResponse | undefined>(req.session, (ctx) => {
+          found = sessionFaults ? this.takeFault(ctx.state, op) : undefined;
+          return found ? undefined : behaviour(opReq(), ctx);
         });
-        if ('fault' in outcome) {
-          const answer = await this.applyFault(outcome.fault);
+        const taken = found as FaultAction | undefined;
+        if (taken) {
+          const answer = await this.applyFault(taken);
           if (answer) return answer;
           // A fault that only delays: the request then goes on, as one more step.
           response = await this.run(req.session, (ctx) => behaviour(opReq(), ctx));
-        } else response = outcome.response;
+        } else response = answered!;
       } else {
         opReq();
         response = { ...op.example!, headers: { [SOURCE_HEADER]: 'example' } };
