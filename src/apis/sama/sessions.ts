@@ -263,11 +263,20 @@ export class SamaSessions {
     }
   }
 
-  /** The access token issued last; with `newLoginRevokesOlder` it revokes the one before. */
+  /**
+   * The access token issued last; with `newLoginRevokesOlder` it revokes the one before. Only then
+   * is it kept in the device's record: otherwise nothing reads it, and it would be a second copy of
+   * the token (the token book keeps it packed).
+   */
   private setCurrentAccess(ctx: RequestContext, key: string, family: string, token: string): void {
+    const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
+    if (!this.fixture.tokens.newLoginRevokesOlder) {
+      ctx.store.set<DeviceRecord>(key, { family }, ttl);
+      return;
+    }
     const current = ctx.store.get<DeviceRecord>(key);
-    if (this.fixture.tokens.newLoginRevokesOlder && current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
-    ctx.store.set<DeviceRecord>(key, { family, access: token }, this.fixture.tokens.refreshTokenSeconds * 1000);
+    if (current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
+    ctx.store.set<DeviceRecord>(key, { family, access: token }, ttl);
   }
 
   private claims(user: SamaUser, deviceId: string, type: string): Record<string, string> {
