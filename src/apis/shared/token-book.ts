@@ -270,12 +270,47 @@ export class TokenBook<Data = unknown> {
     for (const remembered of ended?.tokens ?? []) this.store.delete(keyOfRemembered(remembered));
   }
 
-  /** Live tokens, for inspection, each with its store key (a digest of the token: unique, short). */
+  /** Live tokens, for inspection, each with its store key (a digest of the token: unique, short) and its text. */
   live(): Array<{ key: string; token: string; record: TokenRecord<Data> }> {
+    return this.listLive().map((t) => ({ key: t.key, token: t.text(), record: t.record() }));
+  }
+
+  /**
+   * Live tokens as `live()` gives them, but each token's record and text are made only when asked
+   * for (a packed JWT is rebuilt): a listing makes them for the page it sends, not for every live
+   * token. The live families are read in one pass over the store, without marking each as used.
+   */
+  listLive(): LiveToken<Data>[] {
     const now = this.clock.now();
-    return this.store
-      .entries<StoredToken<Data>>(TOKEN_PREFIX)
-      .filter(([, r]) => r.expiresAt > now && this.familyAlive(r.family))
-      .map(([key, stored]) => ({ key, token: stored.token, record: recordOf(stored) }));
+    const families = new Set<string>();
+    for (const [key] of this.store.entries<Family>(FAMILY_PREFIX)) families.add(key.slice(FAMILY_PREFIX.length));
+    const out: LiveToken<Data>[] = [];
+    for (const [key, stored] of this.store.entries<StoredToken<Data>>(TOKEN_PREFIX)) {
+      if (stored.expiresAt > now && families.has(stored.family)) out.push(new LiveToken(key, stored));
+    }
+    return out;
+  }
+}
+
+const FAMILY_PREFIX = 'family:';
+
+/** A live token of a listing: its key and issue time at once, its record and text when asked for. */
+export class LiveToken<Data> {
+  constructor(
+    readonly key: string,
+    private readonly stored: StoredToken<Data>,
+  ) {}
+
+  get issuedAt(): number {
+    return this.stored.issuedAt;
+  }
+
+  record(): TokenRecord<Data> {
+    return recordOf(this.stored);
+  }
+
+  /** The token's text (a packed JWT is rebuilt on each call). */
+  text(): string {
+    return this.stored.token;
   }
 }
