@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import type { Clock } from '../../state/clock';
 import type { Store } from '../../state/store';
 
@@ -141,8 +141,14 @@ function recordOf<Data>(s: StoredToken<Data>): TokenRecord<Data> {
  * family's list).
  */
 function digestOf(token: string): string {
-  return createHash('sha256').update(token).digest().subarray(0, 16).toString('base64url');
+  // The first 16 bytes of the SHA-256 in base64url, from node's one-shot hash (a third of the cost of
+  // createHash on every authenticated request): 21 whole characters, then one that holds the last
+  // 2 bits of byte 16 (its 4 low bits, from byte 17, cleared).
+  const full = hash('sha256', token, 'base64url');
+  return full.slice(0, 21) + BASE64URL[BASE64URL.indexOf(full[21]!) & 0x30]!;
 }
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** The key state saved before 128-bit digests has a token under: the whole SHA-256. */
 function legacyKeyOf(token: string): string {
