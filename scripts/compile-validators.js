@@ -68,4 +68,21 @@ for (const module of apiModules) {
 }
 writeFileSync(path.join(out, 'fixtures.js'), `${standaloneCode(ajv, names)}\nexports.digests = ${JSON.stringify(digests)};\n`);
 count += apiModules.length;
+// The sama AsyncAPI message schemas (src/apis/sama/ws-schemas.ts), indexed like a spec's: the first
+// WebSocket message then neither loads Ajv nor compiles (about 50 ms of event loop, once).
+{
+  const { asyncApiFile, WS_SCHEMA_NAMES } = require(path.join(dist, 'apis', 'sama', 'ws-schemas'));
+  const doc = readYamlFile(asyncApiFile, 'the sama AsyncAPI document').data;
+  const ajv = createSpecAjv('asyncapi:sama', { components: doc.components }, collectExtensionKeys(doc), { source: true });
+  const keys = {};
+  const names = {};
+  WS_SCHEMA_NAMES.forEach((name, i) => {
+    ajv.addSchema({ $ref: `asyncapi:sama#/components/schemas/${name}` }, `v${i}`);
+    names[`v${i}`] = `v${i}`;
+    keys[name] = ['plain', `v${i}`];
+  });
+  writeFileSync(path.join(out, 'spec-asyncapi-sama-plain.js'), standaloneCode(ajv, names));
+  writeFileSync(path.join(out, 'spec-asyncapi-sama.json'), JSON.stringify({ file: path.relative(root, asyncApiFile), sha256: fileDigest(asyncApiFile), keys }));
+  count += WS_SCHEMA_NAMES.length;
+}
 process.stdout.write(`compiled ${count} validators into dist/validators\n`);

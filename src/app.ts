@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './logger';
 import { isLoopback, resolveOptions, type ServerOptions } from './options';
 import { ADMIN_PREFIX, createAdminEngine } from './admin';
 import { withEventStream } from './admin/events';
-import { Sessions } from './state/sessions';
+import { Sessions, storePrefix } from './state/sessions';
 import type { StateBackend } from './state/backend';
 import type { Clock } from './state/clock';
 import type { StoreBounds } from './state/bounds';
@@ -73,6 +73,7 @@ export async function createApp(partial: Partial<ServerOptions> = {}, deps: Crea
         ? new KeyRing()
         : KeyRing.fromFile(options.keysFile ?? defaultKeysFile(), { explicit: options.keysFile !== undefined, logger }));
   const modules = apiModules.filter((m) => options.apis.includes(m.id));
+  for (const m of modules) if (m.linkedRecords) sessions?.count.link(storePrefix(m.id), m.linkedRecords);
   const loaded = await Promise.all(modules.map((module) => loadApi(module, options, state, logger, keys))).catch(async (err: unknown) => {
     await redis?.close();
     throw err;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { applyCors, answerPreflight, crossSiteWarning, isPreflight, type CorsPolicy } from './engine/cors';
-import { apiHandler, send, type NodeHandler } from './engine/http-adapter';
+import { applyCors, answerPreflight, corsHeaders, crossSiteWarning, isPreflight, type CorsPolicy } from './engine/cors';
+import { apiHandlerWithHeaders, send, type ApiHandler, type NodeHandler } from './engine/http-adapter';
 import { problem, type ApiEngine } from './engine/pipeline';
 import { originForm } from './engine/request-target';
 import { redirectToConsole } from './admin/redirect';
@@ -10,6 +10,8 @@ import type { Logger } from './logger';
 interface Mounted {
   engine: ApiEngine;
   handler: NodeHandler;
+  /** An API's own handler, which writes the CORS headers with its answer (not the control API's). */
+  api?: ApiHandler;
 }
 
 export interface DispatchConfig {
@@ -39,7 +41,8 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
   }
   let atRoot: Mounted | undefined;
   for (const { prefix, engine } of config.apis) {
-    const mounted = { engine, handler: apiHandler(engine, config.bodyLimit) };
+    const handler = apiHandlerWithHeaders(engine, config.bodyLimit);
+    const mounted = { engine, handler, api: handler };
     if (prefix) mounts.set(prefix, mounted);
     else atRoot = mounted;
   }
@@ -49,10 +52,19 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
 
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const url = (req.url = originForm(req.url ?? '/'));
-    const end = url.slice(1).search(/[/?]/) + 1;
+    // The first segment: up to the first '/' or '?' after the leading one.
+    let end = 0;
+    for (let i = 1; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      if (c === 0x2f || c === 0x3f) {
+        end = i;
+        break;
+      }
+    }
     const segment = end === 0 ? url : url.slice(0, end);
     let mounted = mounts.get(segment);
     let rest = url;
+    let extra: Readonly<Record<string, string>> | undefined;
     if (mounted) rest = url.slice(segment.length);
     else mounted = atRoot;
     if (cors.enabled) {
@@ -64,7 +76,9 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
         answerPreflight(req, res, cors, accepted.length > 0 ? accepted : [String(req.headers['access-control-request-method'])]);
         return;
       }
-      applyCors(req, res, cors);
+      // An API writes them with its own headers, in one writeHead; anything else gets them set now.
+      if (mounted?.api) extra = corsHeaders(req, cors);
+      else applyCors(req, res, cors);
       warnCrossSite(req);
     }
     if (!mounted) {
@@ -79,7 +93,8 @@ export function createDispatcher(config: DispatchConfig): NodeHandler {
     }
     // As a mount path does in Express: the API sees the path inside it.
     if (rest !== url) req.url = rest.startsWith('/') ? rest : `/${rest}`;
-    mounted.handler(req, res);
+    if (mounted.api) mounted.api(req, res, extra);
+    else mounted.handler(req, res);
   };
 
   return (req, res) => {

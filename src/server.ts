@@ -115,11 +115,13 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     ? (createHttpsServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: tls.cert, key: tls.key }) as unknown as Server)
     : createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;
-  // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  const handler = deps.viaExpress ? mock.app : mock.handler;
+  // One listener (an event with two copies its listener array on every request).
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
     if (closing) res.setHeader('connection', 'close');
+    handler(req, res);
   });
-  server.on('request', deps.viaExpress ? mock.app : mock.handler);
   limitSlowClients(server, mock.options);
   let loopback6: NetServer | undefined;
   try {
@@ -175,11 +177,14 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
     .filter(([, engine]) => engine.runtime.websocket)
     .map(([id, engine]) => {
       const endpoint = engine.runtime.websocket!;
-      // ws is loaded only when an API served has a WebSocket endpoint.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand
-      const { WebSocketServer: Wss } = require('ws') as { WebSocketServer: typeof WebSocketServer };
-      const wss = new Wss({ noServer: true, maxPayload: endpoint.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD });
-      return { id, engine, endpoint, wss, url: trimSlash(`${mock.prefixes.get(id) ?? ''}${endpoint.path}`) };
+      let wss: WebSocketServer | undefined;
+      // ws is loaded at the first WebSocket upgrade, not at start-up.
+      const server = (): WebSocketServer => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand
+        const { WebSocketServer: Wss } = require('ws') as { WebSocketServer: typeof WebSocketServer };
+        return (wss ??= new Wss({ noServer: true, maxPayload: endpoint.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD }));
+      };
+      return { id, engine, endpoint, server, opened: () => wss, url: trimSlash(`${mock.prefixes.get(id) ?? ''}${endpoint.path}`) };
     });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -205,7 +210,7 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
       socket.destroy();
       return;
     }
-    target.wss.handleUpgrade(req, socket, head, (ws) => {
+    target.server().handleUpgrade(req, socket, head, (ws) => {
       // Without a listener, a protocol error (an oversized frame, say) would throw in the process.
       ws.on('error', (err) => mock.logger.warn(`${target.id}: WebSocket error: ${err.message}`));
       guardSocket(ws);
@@ -221,7 +226,9 @@ function serveWebSockets(server: Server, mock: MockApp): () => void {
   });
 
   return () => {
-    for (const { wss } of endpoints) {
+    for (const { opened } of endpoints) {
+      const wss = opened();
+      if (!wss) continue;
       for (const client of wss.clients) client.terminate();
       wss.close();
     }

@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 import { StartupError } from './errors';
 
 /** A certificate and its key, as the server serves them. */
@@ -67,6 +66,9 @@ export async function localCertificate(dir: string, now: Date = new Date()): Pro
     const x509 = new X509Certificate(kept.cert);
     if (new Date(x509.validTo).getTime() - now.getTime() > RENEW_BEFORE_MS && coversLocalNames(x509)) return kept;
   }
+  // selfsigned (and the X.509 library under it, about 200 modules) loads only when a certificate is made.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand
+  const { generate } = require('selfsigned') as typeof import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'authdouble localhost' }, { name: 'organizationName', value: 'authdouble (development only)' }], {
     keyType: 'ec',
     curve: 'P-256',

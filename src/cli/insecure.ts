@@ -1,6 +1,5 @@
 import https from 'node:https';
 import type { Command } from 'commander';
-import { Agent, setGlobalDispatcher } from 'undici';
 
 /**
  * `--insecure` for the commands that talk to a target (verify, replay, record): an https target
@@ -15,6 +14,9 @@ export function addInsecureOption(command: Command): void {
 }
 
 export function acceptAnyCertificate(): void {
+  // undici (about 100 modules) loads only when --insecure is given, not on every start of the CLI.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand
+  const { Agent, setGlobalDispatcher } = require('undici') as typeof import('undici');
   setGlobalDispatcher(new Agent({ connect: { rejectUnauthorized: false } }));
   https.globalAgent.options.rejectUnauthorized = false;
 }

@@ -87,6 +87,22 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, policy: Cor
   if (policy.exposeHeaders.length > 0) res.setHeader('access-control-expose-headers', policy.exposeHeaders.join(', '));
 }
 
+const VARY_ORIGIN: Readonly<Record<string, string>> = Object.freeze({ vary: 'Origin' });
+
+/**
+ * The CORS headers of an actual (non-preflight) response, as applyCors sets them, for a handler
+ * that writes them with its own headers in one writeHead (node's fast path: no setHeader before
+ * it). Undefined when CORS is off.
+ */
+export function corsHeaders(req: IncomingMessage, policy: CorsPolicy): Readonly<Record<string, string>> | undefined {
+  if (!policy.enabled) return undefined;
+  const origin = allowedOrigin(req, policy);
+  if (!origin) return VARY_ORIGIN;
+  const headers: Record<string, string> = { vary: 'Origin', 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' };
+  if (policy.exposeHeaders.length > 0) headers['access-control-expose-headers'] = policy.exposeHeaders.join(', ');
+  return headers;
+}
+
 /**
  * Answers a preflight: 204 with the methods `methods` (what the path accepts), the requested
  * headers, and a Max-Age. A disallowed origin gets the 204 without CORS headers, which the

@@ -1,7 +1,6 @@
 import { EngineCodes, MockError, type Diagnostic } from '../errors';
 import type { Logger } from '../logger';
 import { FAULT_HEADER, parseFaultHeader, type FaultAction } from '../state/faults';
-import { journalHeaders, truncate } from '../state/journal';
 import { storePrefix, StoreUnavailable, type SessionState, type StateBackend } from '../state/backend';
 import { SESSION_HEADER } from '../headers';
 import { toDiagnostics } from './ajv';
@@ -98,19 +97,19 @@ export class ApiEngine {
       }
       const opReq = () => this.prepare(op, pathParams, req);
       if (behaviour) {
-        type Outcome = { fault: FaultAction } | { response: MockResponse };
-        const outcome = await this.run<Outcome>(req.session, (ctx) => {
-          const found = sessionFaults ? this.takeFault(ctx.state, op) : undefined;
-          if (found) return { fault: found };
-          const prepared = opReq();
-          return Promise.resolve(behaviour(prepared, ctx)).then((r) => ({ response: r }));
+        // The fault found by the step that counted (a step may run more than once: see StateBackend.run).
+        let found: FaultAction | undefined;
+        const answered = await this.run<MockResponse | undefined>(req.session, (ctx) => {
+          found = sessionFaults ? this.takeFault(ctx.state, op) : undefined;
+          return found ? undefined : behaviour(opReq(), ctx);
         });
-        if ('fault' in outcome) {
-          const answer = await this.applyFault(outcome.fault);
+        const taken = found as FaultAction | undefined;
+        if (taken) {
+          const answer = await this.applyFault(taken);
           if (answer) return answer;
           // A fault that only delays: the request then goes on, as one more step.
           response = await this.run(req.session, (ctx) => behaviour(opReq(), ctx));
-        } else response = outcome.response;
+        } else response = answered!;
       } else {
         opReq();
         response = { ...op.example!, headers: { [SOURCE_HEADER]: 'example' } };
@@ -183,8 +182,8 @@ export class ApiEngine {
     // Journaling creates no session: a refused request (a session name over the bound) leaves nothing.
     const name = req.session ?? 'default';
     if (name.length > MAX_SESSION_NAME) return;
-    this.state.journal.record({
-      receivedAt: new Date(startedAt).toISOString(),
+    this.state.journal.recordExchange({
+      startedAt,
       session: name,
       api: this.id,
       operationId: route.kind === 'operation' ? route.op.operationId : undefined,
@@ -193,13 +192,11 @@ export class ApiEngine {
       query: req.query,
       status: response.drop ? 0 : response.status,
       durationMs: Math.round((Date.now() - startedAt) * 10) / 10,
-      requestBody: truncate(req.body?.toString('utf8')),
-      responseBody: truncate(payload),
-      requestHeaders: journalHeaders(req.headers),
-      responseHeaders: journalHeaders({
-        ...response.headers,
-        ...(response.body !== undefined && response.contentType ? { 'content-type': response.contentType } : {}),
-      }),
+      requestBody: req.body,
+      responseBody: payload,
+      requestHeaders: req.headers,
+      responseHeaders: response.headers,
+      contentType: response.body !== undefined ? response.contentType : undefined,
     });
   }
 

@@ -3,6 +3,7 @@
  * origin form the routes match (`/path`); any other target is returned as it is.
  */
 export function originForm(url: string): string {
+  if (url.charCodeAt(0) === 0x2f) return url; // '/': the usual origin form, no scheme to strip
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
   if (!m) return url;
   const rest = url.slice(m[0].length);

@@ -6,6 +6,7 @@ import type { NewMessage, OutboxMessage } from '../state/outbox';
 import type { MockError } from '../errors';
 import type { KeyRing } from '../apis/shared/keys';
 import type { SessionState } from '../state/backend';
+import type { LinkedRecords } from '../state/bounds';
 
 /** A request as the engine sees it: no framework types, so the core can be measured on its own. */
 export interface MockRequest {
@@ -127,4 +128,9 @@ export interface ApiModule<Fixture = unknown> {
   /** Checks a schema alone cannot make (duplicates, cross references): messages by JSON pointer. */
   checkFixture?(fixture: Fixture): Array<{ path: string; message: string }>;
   setup(setup: ApiSetup<Fixture>): ApiRuntime | Promise<ApiRuntime>;
+  /**
+   * Records the store bounds keep or drop together (a signed-up user and the index of its e-mail):
+   * by kind (`user:`), the keys linked to a record of that kind (see src/state/bounds.ts).
+   */
+  linkedRecords?: LinkedRecords;
 }

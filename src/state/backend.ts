@@ -1,7 +1,7 @@
 import { MockError } from '../errors';
 import type { VirtualClock } from './clock';
 import type { Faults } from './faults';
-import type { JournalEntry, JournalFilter } from './journal';
+import type { Exchange, JournalEntry, JournalFilter } from './journal';
 import type { Outbox } from './outbox';
 import type { Store } from './store';
 
@@ -22,6 +22,8 @@ export interface SessionState {
 export interface RequestJournal {
   /** Keeps `entry` (cut to the journal's bounds); never waits and never throws. */
   record(entry: Omit<JournalEntry, 'id'>): void;
+  /** Keeps an exchange the engine answered (see Exchange: it may be kept unrendered until read). */
+  recordExchange(exchange: Exchange): void;
   /** Entries, oldest first. */
   list(filter?: JournalFilter): JournalEntry[] | Promise<JournalEntry[]>;
   /** Drops the entries of one session, or all. */

@@ -24,14 +24,36 @@ export function kindOf(key: string): string {
   return second === -1 ? key.slice(0, first + 1) : key.slice(0, second + 1);
 }
 
-/** Entries of all sessions together, kept up to date by each store. */
+/**
+ * The records that make one thing with a record of a kind (a user and the index of its e-mail): the
+ * bounds keep or drop them together. Given the record's value, the keys of the others, in the same
+ * scope (an API's records: without the API's prefix).
+ */
+export type LinkedRecords = Record<string, (value: never) => string[]>;
+
+/** Entries of all sessions together, kept up to date by each store; and the records linked by kind. */
 export class EntryCount {
   total = 0;
+  /** By full kind (`khe:user:`): the full keys of the records linked to one of that kind. */
+  private readonly links = new Map<string, (value: unknown) => string[]>();
+
   constructor(
     readonly bounds: StoreBounds = DEFAULT_STORE_BOUNDS,
     /** Called when `total` passes `bounds.overall`. */
     public onOverflow: () => void = () => undefined,
   ) {}
+
+  /** Links the records of `kinds` (relative to `prefix`, an API's scope) to others (see LinkedRecords). */
+  link(prefix: string, kinds: LinkedRecords): void {
+    for (const [kind, others] of Object.entries(kinds)) {
+      this.links.set(prefix + kind, (value) => others(value as never).map((key) => prefix + key));
+    }
+  }
+
+  /** The full keys of the records linked to `key` (none for most kinds). */
+  linkedTo(key: string, value: unknown): string[] {
+    return this.links.get(kindOf(key))?.(value) ?? [];
+  }
 
   add(n: number): void {
     this.total += n;

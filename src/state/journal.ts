@@ -44,23 +44,124 @@ export const JOURNAL_PATH_LIMIT = 1024;
  */
 export const JOURNAL_QUERY_LIMIT = 1024;
 
+type HeaderSet = Record<string, string | string[] | number | undefined>;
+
+/**
+ * One exchange as the engine hands it over at the end of a request: references to what the request
+ * and the response already hold. The journal renders it into a JournalEntry (an ISO date, bounded
+ * copies of the headers, the bodies as text) only when it is read, so a request pays for none of
+ * that; whatever could hold more than the bounds allow is cut at once.
+ */
+export interface Exchange {
+  /** Epoch milliseconds. */
+  startedAt: number;
+  session: string;
+  api: string;
+  operationId?: string;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  status: number;
+  durationMs: number;
+  requestBody?: Buffer | string;
+  responseBody?: string;
+  requestHeaders?: HeaderSet;
+  /** The headers the answer was given; `contentType` is added to them as `content-type`. */
+  responseHeaders?: HeaderSet;
+  contentType?: string;
+}
+
+/** The JournalEntry an exchange becomes (without its id), cut to the journal's bounds. */
+export function renderExchange(x: Exchange): Omit<JournalEntry, 'id'> {
+  return entryOf(x, truncateTo(x.path, JOURNAL_PATH_LIMIT), boundedQuery(x.query));
+}
+
+/** The entry of `x`, whose path and query are already bounded (cutting them twice would cut more). */
+function entryOf(x: Exchange, path: string, query: Record<string, unknown>): Omit<JournalEntry, 'id'> {
+  return {
+    receivedAt: new Date(x.startedAt).toISOString(),
+    session: x.session,
+    api: x.api,
+    operationId: x.operationId,
+    method: x.method,
+    path,
+    query,
+    status: x.status,
+    durationMs: x.durationMs,
+    requestBody: truncate(typeof x.requestBody === 'string' || x.requestBody === undefined ? x.requestBody : x.requestBody.toString('utf8')),
+    responseBody: truncate(x.responseBody),
+    requestHeaders: journalHeaders(x.requestHeaders),
+    responseHeaders: journalHeaders({ ...x.responseHeaders, ...(x.contentType ? { 'content-type': x.contentType } : {}) }),
+  };
+}
+
+/**
+ * An entry of the in-memory journal: what the filters look at, and the exchange it renders from
+ * (once, when first read).
+ */
+interface Kept {
+  id: number;
+  session: string;
+  api: string;
+  /** Already cut to JOURNAL_PATH_LIMIT, as the rendered entry's. */
+  path: string;
+  status: number;
+  startedAt: number;
+  exchange?: Exchange;
+  entry?: JournalEntry;
+}
+
 /** A bounded ring of the latest requests. */
 export class Journal {
-  private entries: JournalEntry[] = [];
+  private entries: Kept[] = [];
   private nextId = 1;
   private readonly listeners = new Set<(entry: JournalEntry) => void>();
 
   /** Keeps `entry`, cut to its bounds: path, query and bodies (so one entry stays under about 11 KB). */
   record(entry: Omit<JournalEntry, 'id'>): void {
-    const recorded = { id: this.nextId++, ...bounded(entry) };
-    this.entries.push(recorded);
-    for (const listener of this.listeners) listener(recorded);
+    const rendered = { id: this.nextId++, ...bounded(entry) };
+    this.keep({
+      id: rendered.id,
+      session: rendered.session,
+      api: rendered.api,
+      path: rendered.path,
+      status: rendered.status,
+      startedAt: Date.parse(rendered.receivedAt),
+      entry: rendered,
+    });
+  }
+
+  /**
+   * Keeps an exchange as references (see Exchange), to be rendered when read. Parts that could
+   * exceed the bounds (a long body, path or query, many or long headers) are cut now, so memory
+   * stays as bounded as with rendered entries.
+   */
+  recordExchange(x: Exchange): void {
+    // `x` is the journal's from now on: it is cut in place, not copied.
+    x.path = truncateTo(x.path, JOURNAL_PATH_LIMIT);
+    if (!isEmpty(x.query)) x.query = boundedQuery(x.query);
+    if (x.requestBody !== undefined && x.requestBody.length > JOURNAL_BODY_LIMIT) x.requestBody = truncate(x.requestBody.toString('utf8'));
+    if (x.responseBody !== undefined && x.responseBody.length > JOURNAL_BODY_LIMIT) x.responseBody = truncate(x.responseBody);
+    if (!withinHeaderBounds(x.requestHeaders)) x.requestHeaders = journalHeaders(x.requestHeaders);
+    if (!withinHeaderBounds(x.responseHeaders)) x.responseHeaders = journalHeaders(x.responseHeaders);
+    this.keep({ id: this.nextId++, session: x.session, api: x.api, path: x.path, status: x.status, startedAt: x.startedAt, exchange: x });
+  }
+
+  private keep(kept: Kept): void {
+    this.entries.push(kept);
+    if (this.listeners.size > 0) {
+      const entry = rendered(kept);
+      for (const listener of this.listeners) listener(entry);
+    }
     // Trim in batches: dropping one entry per request would shift the whole array every time.
     if (this.entries.length >= 2 * JOURNAL_CAPACITY) this.entries.splice(0, this.entries.length - JOURNAL_CAPACITY);
   }
 
   list(filter: JournalFilter = {}): JournalEntry[] {
-    return this.entries.slice(-JOURNAL_CAPACITY).filter((e) => matches(e, filter));
+    return this.entries
+      .slice(-JOURNAL_CAPACITY)
+      .filter((e) => keptMatches(e, filter))
+      .map(rendered);
   }
 
   /** Calls `listener` with every entry recorded from now on; returns the function that stops it. */
@@ -73,6 +174,49 @@ export class Journal {
   clear(session?: string): void {
     this.entries = session === undefined ? [] : this.entries.filter((e) => e.session !== session);
   }
+}
+
+function rendered(kept: Kept): JournalEntry {
+  if (kept.entry === undefined) {
+    const x = kept.exchange!;
+    kept.entry = { id: kept.id, ...entryOf(x, x.path, isEmpty(x.query) ? {} : x.query) };
+    kept.exchange = undefined;
+  }
+  return kept.entry;
+}
+
+/** As matches(), on what an entry keeps before it is rendered. */
+function keptMatches(e: Kept, filter: JournalFilter): boolean {
+  return (
+    (filter.session === undefined || e.session === filter.session) &&
+    (filter.api === undefined || e.api === filter.api) &&
+    (filter.path === undefined || e.path.startsWith(filter.path)) &&
+    (filter.status === undefined || e.status === filter.status) &&
+    (filter.since === undefined || e.startedAt >= filter.since)
+  );
+}
+
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return false;
+  return true;
+}
+
+/** Whether journalHeaders() would keep `headers` whole (then a reference is as good as a copy). */
+function withinHeaderBounds(headers: HeaderSet | undefined): boolean {
+  if (headers === undefined) return true;
+  let count = 0;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (++count > JOURNAL_HEADER_COUNT) return false;
+    if (typeof value === 'string') {
+      if (value.length > JOURNAL_HEADER_LIMIT) return false;
+    } else if (Array.isArray(value)) {
+      if (value.length > 8) return false;
+      for (const v of value) if (String(v).length > JOURNAL_HEADER_LIMIT) return false;
+    } else if (String(value).length > JOURNAL_HEADER_LIMIT) return false;
+  }
+  return true;
 }
 
 /** `entry` cut to the journal's bounds: path, query and bodies (so it stays under about 11 KB). */
@@ -129,7 +273,7 @@ export const JOURNAL_HEADER_COUNT = 50;
 export const JOURNAL_HEADER_LIMIT = 512;
 
 /** A bounded copy of a header set, for the journal. */
-export function journalHeaders(headers: Record<string, string | string[] | number | undefined> | undefined): Record<string, string | string[]> | undefined {
+export function journalHeaders(headers: HeaderSet | undefined): Record<string, string | string[]> | undefined {
   if (headers === undefined) return undefined;
   // No prototype: a header named __proto__ stays a plain entry.
   const out = Object.create(null) as Record<string, string | string[]>;

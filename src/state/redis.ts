@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { isRetry, resetState, RetryStep, StoreUnavailable, type RequestJournal, type SessionState, type StateBackend } from './backend';
 import { systemClock, VirtualClock, type Clock } from './clock';
 import { Faults } from './faults';
-import { bounded, JOURNAL_CAPACITY, matches, type JournalEntry, type JournalFilter } from './journal';
+import { bounded, JOURNAL_CAPACITY, matches, renderExchange, type Exchange, type JournalEntry, type JournalFilter } from './journal';
 import { Outbox } from './outbox';
 import { ownExpiryPassed, ScopedStore, type Store } from './store';
 import { MAX_SESSIONS } from './sessions';
@@ -588,7 +588,14 @@ class RedisJournal implements RequestJournal {
   constructor(private readonly backend: RedisBackend) {}
 
   record(entry: Omit<JournalEntry, 'id'>): void {
-    const kept = bounded(entry);
+    this.push(bounded(entry));
+  }
+
+  recordExchange(exchange: Exchange): void {
+    this.push(renderExchange(exchange));
+  }
+
+  private push(kept: Omit<JournalEntry, 'id'>): void {
     this.backend
       .script<number>(JOURNAL_PUSH, [JOURNAL_KEY, JOURNAL_ID_KEY], [JSON.stringify(kept), String(JOURNAL_CAPACITY)])
       .then((id) => {

@@ -164,8 +164,7 @@ export class MemoryStore implements Store {
   evictOne(): boolean {
     const oldest = this.map.keys().next();
     if (oldest.done) return false;
-    this.remove(oldest.value);
-    this.evicted++;
+    this.evictFirst(oldest.value);
     return true;
   }
 
@@ -188,12 +187,24 @@ export class MemoryStore implements Store {
     this.count.add(1);
   }
 
+  /** Drops `key` for a bound, and the records linked to it (a user and its e-mail index go together). */
   private evictFirst(key: string): void {
-    this.remove(key);
-    this.evicted++;
+    // The whole group: an index's user, then that user's other indexes.
+    const group = new Set([key]);
+    for (const k of group) for (const other of this.count.linkedTo(k, this.map.get(k)?.value)) group.add(other);
+    for (const k of group) if (this.remove(k)) this.evicted++;
   }
 
+  /** `key` is used: it, and the records linked to it, become the most recently used. */
   private touch(key: string, entry: Entry): void {
+    this.moveToEnd(key, entry);
+    for (const k of this.count.linkedTo(key, entry.value)) {
+      const other = this.map.get(k);
+      if (other) this.moveToEnd(k, other);
+    }
+  }
+
+  private moveToEnd(key: string, entry: Entry): void {
     this.map.delete(key);
     this.map.set(key, entry);
     const keys = this.kinds.get(kindOf(key));

@@ -82,6 +82,37 @@ describe('over HTTP: sign-ups and device records are bounded (bounds made small 
     }
   });
 
+  it('khe: a sign-up goes whole or not at all: one kept in use by refreshing its token (by key, never by e-mail) still signs in by e-mail', async () => {
+    const server = await start(['khe']);
+    try {
+      const khe = request.agent(`${server.url}/khe`);
+      const user = (i: number) => ({ client: 'khe-web', email: `r${i}@khe.io`, password: 'password-1' });
+      const first = (await khe.post('/v1.0/users').send(user(0)).expect(201)).body as { key: string; refresh: string };
+      const { key } = first;
+      let { refresh } = first;
+      let second = { key: '', token: '' };
+      for (let i = 1; i <= 300; i++) {
+        const signedUp = (await khe.post('/v1.0/users').send(user(i)).expect(201)).body as { key: string; token: string };
+        if (i === 1) second = signedUp;
+        // The first user's client keeps refreshing: its record is used, by key only.
+        if (i % 20 === 0) ({ refresh } = (await khe.post('/v1.0/users/token/refresh').send({ client: 'khe-web', key, refresh }).expect(200)).body as { refresh: string });
+      }
+      const store = server.sessions.get().store;
+      expect(store.entries('khe:user:').length).toBeLessThanOrEqual(bounds.perKind);
+      // Its e-mail index stayed with it, so it still signs in; and no evicted sign-up left half of itself.
+      await khe.post('/v1.0/users/token').send(user(0)).expect(201);
+      const users = new Set(store.entries<{ email: string }>('khe:user:').map(([, u]) => u.email));
+      const emails = new Set(store.entries('khe:email:').map(([k]) => k.slice('khe:email:'.length)));
+      expect([...emails].filter((e) => !users.has(e))).toEqual([]);
+      expect([...users].filter((e) => !emails.has(e))).toEqual([]);
+      // A sign-up that went: its never-used token is refused as the API refuses any token, not a 500.
+      const basic = `Basic ${Buffer.from(`${second.key}:${second.token}`).toString('base64')}`;
+      await khe.patch('/v1.0/users').set('Authorization', basic).send({}).expect(401);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('sama device records stop piling up at the bound, and the latest logins keep working', async () => {
     const server = await start(['sama']);
     try {

@@ -6,6 +6,9 @@ import { precompiledFixture, precompiledSpec } from '../../src/engine/precompile
 import { readYamlFile } from '../../src/engine/yaml-file';
 import { fixtureFileSchema } from '../../src/fixtures/load';
 import { apiModules } from '../../src/apis';
+import { WS_SCHEMA_NAMES, asyncApiFile, loadWsValidators } from '../../src/apis/sama/ws-schemas';
+import { createSpecAjv } from '../../src/engine/ajv';
+import { collectExtensionKeys } from '../../src/engine/compile';
 
 /**
  * The validators compiled at build time (dist/validators, made by `npm run build`) answer exactly as
@@ -59,6 +62,32 @@ describe('build-time validators', () => {
       }
     });
     expect(compared).toBeGreaterThan(0);
+  });
+
+  it('sama WebSocket messages: the build has every AsyncAPI message schema, and it answers as Ajv at run time', () => {
+    const built = precompiledSpec('asyncapi-sama', asyncApiFile);
+    expect(built).toBeDefined(); // `npm run build` makes them
+    const validators = loadWsValidators();
+    const doc = readYamlFile(asyncApiFile, 'AsyncAPI').data as { components: object };
+    const ajv = createSpecAjv('asyncapi:sama', { components: doc.components }, collectExtensionKeys(doc));
+    const frames: unknown[] = [
+      ...SAMPLES,
+      { connect: { token: 'x', device_id: 'd' }, id: '1' },
+      { user_login: { login: 'u', password: 'p', deviceId: 'd' }, id: 2 },
+      { user_login: { token: 'x', deviceId: 'd' }, id: '' },
+      { ping: {}, id: 'p' },
+      { user_create: { login: 'a', password: 'bbbbbb', organization_id: 'o' }, id: '1' },
+      { user_logout: {}, id: ['x'] },
+      { response: { id: '1', user: { _id: 'u' }, token: 't' } },
+    ];
+    for (const name of WS_SCHEMA_NAMES) {
+      expect(built!(name)).toEqual(expect.any(Function));
+      const reference = ajv.compile({ $ref: `asyncapi:sama#/components/schemas/${name}` });
+      for (const frame of frames) {
+        const validate = validators[name];
+        expect([name, validate(structuredClone(frame)), validate.errors]).toEqual([name, reference(structuredClone(frame)), reference.errors]);
+      }
+    }
   });
 
   it('are not used for a copy of a spec elsewhere, nor for a fixture schema that changed', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { LinkedRecords } from '../../state/bounds';
 import type { Store } from '../../state/store';
 import type { KheFixture, KheUser } from './fixture';
 
@@ -70,3 +71,9 @@ export class Directory {
     this.store.set(`email:${user.email.toLowerCase()}`, user.key);
   }
 }
+
+/** A user in the store and the index of its e-mail are kept, or dropped, together by the store bounds. */
+export const kheLinkedRecords: LinkedRecords = {
+  'user:': (user: Partial<KheUser> | null) => (typeof user?.email === 'string' ? [`email:${user.email.toLowerCase()}`] : []),
+  'email:': (key: unknown) => (typeof key === 'string' ? [`user:${key}`] : []),
+};

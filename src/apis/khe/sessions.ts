@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../state/clock';
 import type { Store } from '../../state/store';
-import { TokenBook, type TokenRecord } from '../shared/token-book';
+import { newId, TokenBook, type TokenRecord } from '../shared/token-book';
 
 const TOKEN = 'token';
 const REFRESH = 'refresh';
@@ -65,7 +64,7 @@ export class ClientSessions {
       return this.issue(key, client, current.family, current.token, current.refresh);
     }
     const family = this.book.startFamily(key, this.refreshLifetimeMs);
-    return this.issue(key, client, family, randomUUID(), randomUUID());
+    return this.issue(key, client, family, newId(), newId());
   }
 
   /** The live token `token` of user `key`, or undefined (unknown, another user's, expired, revoked). */
@@ -81,7 +80,7 @@ export class ClientSessions {
     this.book.consume(refresh, REFRESH);
     // The token issued with this refresh token is replaced too: one token per client.
     if (checked.record.data.token !== undefined) this.book.consume(checked.record.data.token, TOKEN);
-    return this.issue(key, client, checked.record.family, randomUUID(), randomUUID());
+    return this.issue(key, client, checked.record.family, newId(), newId());
   }
 
   /** Signs out: the session `record` belongs to, its token and its refresh token, are dead. */

@@ -5,7 +5,7 @@ import { createJwtSigner } from '../shared/jwt';
 import { createBehaviours } from './behaviours';
 import { checkFixture, fixtureSchema, type SamaFixture } from './fixture';
 import { SamaErrors } from './messages';
-import { SamaSessions } from './sessions';
+import { SamaSessions, samaLinkedRecords } from './sessions';
 import { createWebSocketEndpoint } from './websocket';
 import { loadWsValidators } from './ws-schemas';
 
@@ -15,6 +15,7 @@ export const sama: ApiModule<SamaFixture> = {
   title: 'SAMA chat server',
   fixtureSchema,
   checkFixture,
+  linkedRecords: samaLinkedRecords,
   setup({ fixture, keys }) {
     const signer = createJwtSigner(keys, 'EdDSA', 'sama');
     const sessions = new SamaSessions(fixture, signer);

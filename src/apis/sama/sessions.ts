@@ -1,3 +1,4 @@
+import type { LinkedRecords } from '../../state/bounds';
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../../engine/types';
 import type { JwtSigner } from '../shared/jwt';
@@ -84,8 +85,9 @@ export class SamaSessions {
     const taken = (u: SamaUser) =>
       u.organization_id === params.organization_id &&
       (u.login.toLowerCase() === params.login.toLowerCase() || u.email === params.email || (params.phone !== undefined && u.phone === params.phone));
-    const created = ctx.store.entries<SamaUser>('user:').map(([, u]) => u);
-    if (this.fixture.users.some(taken) || created.some(taken)) throw samaError('userAlreadyExists');
+    // Users created in this session are found by their indexes: a look-up each, not a scan of them all.
+    const createdTaken = userIndexes(params).some((k) => ctx.store.get<string>(k) !== undefined);
+    if (createdTaken || this.fixture.users.some(taken)) throw samaError('userAlreadyExists');
     const now = new Date(ctx.clock.now()).toISOString();
     const seconds = Buffer.alloc(4);
     seconds.writeUInt32BE(Math.floor(ctx.clock.now() / 1000) >>> 0);
@@ -100,7 +102,7 @@ export class SamaSessions {
       updated_at: now,
     };
     ctx.store.set(`user:${user._id}`, user);
-    ctx.store.set(`login:${loginKey(user.organization_id, user.login)}`, user._id);
+    for (const index of userIndexes(user)) ctx.store.set(index, user._id);
     return user;
   }
 
@@ -261,11 +263,20 @@ export class SamaSessions {
     }
   }
 
-  /** The access token issued last; with `newLoginRevokesOlder` it revokes the one before. */
+  /**
+   * The access token issued last; with `newLoginRevokesOlder` it revokes the one before. Only then
+   * is it kept in the device's record: otherwise nothing reads it, and it would be a second copy of
+   * the token (the token book keeps it packed).
+   */
   private setCurrentAccess(ctx: RequestContext, key: string, family: string, token: string): void {
+    const ttl = this.fixture.tokens.refreshTokenSeconds * 1000;
+    if (!this.fixture.tokens.newLoginRevokesOlder) {
+      ctx.store.set<DeviceRecord>(key, { family }, ttl);
+      return;
+    }
     const current = ctx.store.get<DeviceRecord>(key);
-    if (this.fixture.tokens.newLoginRevokesOlder && current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
-    ctx.store.set<DeviceRecord>(key, { family, access: token }, this.fixture.tokens.refreshTokenSeconds * 1000);
+    if (current?.access && current.access !== token) this.book(ctx).consume(current.access, ACCESS);
+    ctx.store.set<DeviceRecord>(key, { family, access: token }, ttl);
   }
 
   private claims(user: SamaUser, deviceId: string, type: string): Record<string, string> {
@@ -280,6 +291,27 @@ export class SamaSessions {
 function loginKey(organizationId: string, login: string): string {
   return `${organizationId}/${login.toLowerCase()}`;
 }
+
+/** The store keys that find a created user by what must be unique in its organization. */
+function userIndexes(user: Pick<SamaUser, 'organization_id' | 'login' | 'email' | 'phone'>): string[] {
+  const org = user.organization_id;
+  return [
+    `login:${loginKey(org, user.login)}`,
+    ...(user.email === undefined ? [] : [`email:${org}/${user.email}`]),
+    ...(user.phone === undefined ? [] : [`phone:${org}/${user.phone}`]),
+  ];
+}
+
+const toUser = (id: unknown): string[] => (typeof id === 'string' ? [`user:${id}`] : []);
+
+/** A created user and its indexes are kept, or dropped, together by the store bounds. */
+export const samaLinkedRecords: LinkedRecords = {
+  'user:': (user: Partial<SamaUser> | null) =>
+    user && typeof user.organization_id === 'string' && typeof user.login === 'string' ? userIndexes(user as SamaUser) : [],
+  'login:': toUser,
+  'email:': toUser,
+  'phone:': toUser,
+};
 
 function wholeSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { createSpecAjv } from '../../engine/ajv';
 import { collectExtensionKeys, isObject, lazyValidator } from '../../engine/compile';
+import { precompiledSpec } from '../../engine/precompiled';
 import { readYamlFile } from '../../engine/yaml-file';
 import { StartupError } from '../../errors';
 import { packageRoot } from '../../paths';
@@ -9,7 +10,7 @@ import { packageRoot } from '../../paths';
 /** The AsyncAPI document that describes the SAMA WebSocket, and that the server holds it to. */
 export const asyncApiFile = path.join(packageRoot, 'asyncapi', 'sama.yaml');
 
-const NAMES = [
+export const WS_SCHEMA_NAMES = [
   'RequestId',
   'ConnectRequest',
   'ConnectParams',
@@ -27,12 +28,13 @@ const NAMES = [
   'UserLogoutResponse',
 ] as const;
 
-export type WsSchemaName = (typeof NAMES)[number];
+export type WsSchemaName = (typeof WS_SCHEMA_NAMES)[number];
 export type WsValidators = Record<WsSchemaName, ValidateFunction>;
 
 /**
- * The message schemas of the AsyncAPI document, each compiled when first used (the document is the
- * embedded one, linted and compiled whole by the tests); a missing schema stops start-up.
+ * The message schemas of the AsyncAPI document: the build's standalone code while the document is
+ * the one it was built from (scripts/compile-validators.js), else each compiled when first used
+ * (the embedded document is linted and compiled whole by the tests); a missing schema stops start-up.
  */
 export function loadWsValidators(file = asyncApiFile): WsValidators {
   const doc = readYamlFile(file, 'the sama AsyncAPI document').data;
@@ -42,9 +44,12 @@ export function loadWsValidators(file = asyncApiFile): WsValidators {
   const components = doc.components;
   let ajv: ReturnType<typeof createSpecAjv> | undefined;
   const out: Partial<WsValidators> = {};
-  for (const name of NAMES) {
+  const built = precompiledSpec('asyncapi-sama', file);
+  for (const name of WS_SCHEMA_NAMES) {
     if (!(name in doc.components.schemas)) throw new StartupError(`${file}: components.schemas.${name} is missing`);
     out[name] = lazyValidator(() => {
+      const code = built?.(name);
+      if (code) return code;
       ajv ??= createSpecAjv('asyncapi:sama', { components }, collectExtensionKeys(doc));
       try {
         return ajv.compile({ $ref: `asyncapi:sama#/components/schemas/${name}` });

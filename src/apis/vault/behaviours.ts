@@ -36,6 +36,13 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
   const clients = new Set(fixture.clients.map((c) => c.id));
   const { tokens } = fixture;
   const book = (ctx: RequestContext) => new TokenBook<TokenData>(ctx.store, ctx.clock);
+  /** One `data` per client, shared by its tokens (the clients are the fixture's, so few). */
+  const dataOf = new Map<string, TokenData>();
+  const tokenData = (clientId: string): TokenData => {
+    let data = dataOf.get(clientId);
+    if (!data) dataOf.set(clientId, (data = { clientId }));
+    return data;
+  };
 
   async function issue(ctx: RequestContext, tokenBook: TokenBook<TokenData>, user: VaultUser, clientId: string, family: string) {
     const now = ctx.clock.now();
@@ -54,7 +61,7 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
       subject: user.id,
       issuedAt,
       expiresAt: issuedAt + seconds * 1000,
-      data: { clientId },
+      data: tokenData(clientId),
     });
     tokenBook.issue(access, record(ACCESS, tokens.accessTokenSeconds));
     tokenBook.issue(refresh, record(REFRESH, tokens.refreshTokenSeconds));
@@ -116,7 +123,8 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
   /** The live tokens of `subject`, grouped by session (family). */
   function sessionsOf(tokenBook: TokenBook<TokenData>, subject: string) {
     const sessions = new Map<string, { clientId: string; issuedAt: number; expiresAt: number }>();
-    for (const { record } of tokenBook.live()) {
+    for (const live of tokenBook.listLive()) {
+      const record = live.record();
       if (record.subject !== subject) continue;
       const seen = sessions.get(record.family);
       sessions.set(record.family, {
