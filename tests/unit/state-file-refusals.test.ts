@@ -79,7 +79,7 @@ describe('a state file that is not one is refused, saying exactly what is wrong'
     ['a subject list holding a number', withStore(['vault:subject:usr:1', ['f1', 2], null]), 'sessions[0].store[0] (vault:subject:usr:1): is not a list of session ids'],
     ['a session record that is a list', withStore(['b2core:family:f1', [], null]), 'sessions[0].store[0] (b2core:family:f1): is not a session'],
     ['a session record without a subject', withStore(['b2core:family:f1', { ...family, subject: 1 }, null]), 'sessions[0].store[0] (b2core:family:f1): is not a session'],
-    ['a session record whose tokens are not a list', withStore(['b2core:family:f1', { ...family, tokens: 't1' }, null]), 'sessions[0].store[0] (b2core:family:f1): is not a session'],
+    ['a session record whose tokens are neither a list nor a string', withStore(['b2core:family:f1', { ...family, tokens: 5 }, null]), 'sessions[0].store[0] (b2core:family:f1): is not a session'],
     ['a session record without an expiry', withStore(['b2core:family:f1', { ...family, expiresAt: undefined }, null]), '(b2core:family:f1): expiresAt is not a number'],
     ['a token that is null', withStore(['b2core:token:t1', null, null]), '(b2core:token:t1): is not a token'],
     ['a token without a kind', withStore(['b2core:token:t1', { ...token, kind: 1 }, null]), '(b2core:token:t1): is not a token'],
@@ -162,6 +162,8 @@ describe('what a state file may hold', () => {
             ['vault:subject:usr:1', ['f1', 'f2'], null],
             ['vault:subject:usr:2', [], 5],
             ['b2core:family:f1', family, 2],
+            // Token digests kept as one space-separated string (since issue 18), or as a list (before).
+            ['b2core:family:f2', { ...family, tokens: 'd1 d2' }, 2],
             ['b2core:token:t1', token, 2],
             ['b2core:ratelimit:a@b.c', { count: 0, windowStart: 0 }, 5],
             ['khe:user:a@b.c', { email: 'a@b.c' }, null],
