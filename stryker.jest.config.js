@@ -23,9 +23,10 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: only?.length ? only.map((f) => `<rootDir>/${f}`) : [
     '<rootDir>/tests/unit/{state,state-rules,token-book,token-book-bounds,spec-checker,precompiled}.test.ts',
+    '<rootDir>/tests/unit/{signing-keys-file,state-file-refusals,state-file-saving}.test.ts',
     '<rootDir>/tests/integration/{engine,admin,control-api-promises,normalisation,state-file,cors,signing-keys}.test.ts',
     '<rootDir>/tests/integration/{b2core-signin,b2core-tokens,b2core-rate-limits,b2core-bad-input,vault-token,fib-tokens,khe-tokens,sama-login}.test.ts',
-    '<rootDir>/tests/integration/{b2core-2fa,sama-websocket,redis-smoke,control-api-details}.test.ts',
+    '<rootDir>/tests/integration/{b2core-2fa,sama-websocket,redis-smoke,control-api-details,engine-answers}.test.ts',
     '<rootDir>/tests/redis/store-contract.test.ts',
     '<rootDir>/tests/abuse/{journal-bounds,state-bounds,websocket-limits,oversized-body}.test.ts',
   ],
