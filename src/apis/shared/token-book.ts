@@ -44,10 +44,18 @@ interface Family {
   subject: string;
   expiresAt: number;
   /**
-   * Digests of the latest tokens issued in the family (some may be gone already: used, or expired).
-   * State saved before this form held store keys (`token:<digest>`): both are read.
+   * Digests of the latest tokens issued in the family (some may be gone already: used, or expired),
+   * separated by spaces ('' before the first): one string costs a third of a list of strings. State
+   * saved before this form held a list of store keys (`token:<digest>`): both are read.
    */
-  tokens: string[];
+  tokens: string | string[];
+}
+
+/** The digests (or, in state saved before, store keys) a family remembers. */
+function remembered(family: Family): string[] {
+  const { tokens } = family;
+  if (typeof tokens !== 'string') return tokens;
+  return tokens === '' ? [] : tokens.split(' ');
 }
 
 /** What the store holds per token: the record, and the token itself (for inspection). */
@@ -172,7 +180,7 @@ export class TokenBook<Data = unknown> {
   /** Starts a session for `subject` that lives at most `ttlMs` unless extended by `issue`. */
   startFamily(subject: string, ttlMs: number): string {
     const family = newId();
-    this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs, tokens: [] }, ttlMs);
+    this.store.set<Family>(`family:${family}`, { subject, expiresAt: this.clock.now() + ttlMs, tokens: '' }, ttlMs);
     const index = `subject:${subject}`;
     let families = this.store.get<string[]>(index) ?? [];
     // Below the cap, the list (which may hold ended families) just grows: no family is read. At the
@@ -224,8 +232,9 @@ export class TokenBook<Data = unknown> {
     const family = this.store.get<Family>(`family:${full.family}`);
     if (family) {
       // The latest few only: a long chain of refreshes neither grows the list nor costs more per refresh.
-      const kept = family.tokens.filter((k) => k !== digest && k !== TOKEN_PREFIX + digest);
-      const tokens = kept.slice(-(FAMILY_TOKENS_REMEMBERED - 1)).concat(digest);
+      const kept = remembered(family).filter((k) => k !== digest && k !== TOKEN_PREFIX + digest);
+      // join makes one flat string (a `+` would keep the pieces as a chain).
+      const tokens = kept.slice(-(FAMILY_TOKENS_REMEMBERED - 1)).concat(digest).join(' ');
       const expiresAt = Math.max(family.expiresAt, full.expiresAt);
       this.store.set<Family>(`family:${full.family}`, { subject: family.subject, expiresAt, tokens }, expiresAt - now);
     }
@@ -267,7 +276,7 @@ export class TokenBook<Data = unknown> {
   /** Ends a session: every token of the family is dead, and forgotten, from now on. */
   endFamily(family: string): void {
     const ended = this.store.take<Family>(`family:${family}`);
-    for (const remembered of ended?.tokens ?? []) this.store.delete(keyOfRemembered(remembered));
+    for (const token of ended ? remembered(ended) : []) this.store.delete(keyOfRemembered(token));
   }
 
   /** Live tokens, for inspection, each with its store key (a digest of the token: unique, short) and its text. */
