@@ -25,6 +25,8 @@ async function main() {
   const { mkdtempSync, writeFileSync } = require('node:fs');
   const os = require('node:os');
   const path = require('node:path');
+  const http = require('node:http');
+  const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
   const { createApp } = require(path.join(__dirname, '..', 'dist', 'app'));
 
   const TOKENS = Number(process.env.SOAK_LIVE_TOKENS ?? 100_000);
@@ -137,6 +139,29 @@ async function main() {
   );
   process.stdout.write(`${JSON.stringify({ heapMb: end / 1024 / 1024, tokens: total, bytesPerToken: Object.fromEntries(rows.map((r) => [r.id, Math.round(r.bytes)])) })}\n`);
   process.exitCode = end / 1024 / 1024 <= LIMIT_MB ? 0 : 1;
+
+  // Listing them: GET /__admin/tokens (pages of 1,000) over HTTP, with how long the event loop
+  // was held meanwhile.
+  const server = http.createServer(mock.handler);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}/__admin/tokens`;
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  let cursor;
+  for (const page of [1, 2]) {
+    delay.enable();
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const res = await fetch(`${base}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const body = await res.json();
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    delay.disable();
+    if (res.status !== 200 || body.tokens.length !== 1000) throw new Error(`listing answered ${res.status} with ${body.tokens?.length} tokens`);
+    process.stdout.write(`soak (live): GET /__admin/tokens page ${page} (1,000 of ${total}): ${ms.toFixed(0)} ms (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms), longest event-loop delay ${(delay.max / 1e6).toFixed(0)} ms\n`);
+    delay.reset();
+    cursor = body.next;
+  }
+  server.close();
 }
 
 /** A UUID-shaped id made from `i`. */

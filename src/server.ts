@@ -115,11 +115,13 @@ export async function startServer(partial: Partial<ServerOptions> = {}, deps: Se
     ? (createHttpsServer({ maxHeaderSize: MAX_HEADER_BYTES, cert: tls.cert, key: tls.key }) as unknown as Server)
     : createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   let closing = false;
-  // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  const handler = deps.viaExpress ? mock.app : mock.handler;
+  // One listener (an event with two copies its listener array on every request).
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Once closing, every answer ends its connection, so keep-alive clients cannot hold shutdown open.
     if (closing) res.setHeader('connection', 'close');
+    handler(req, res);
   });
-  server.on('request', deps.viaExpress ? mock.app : mock.handler);
   limitSlowClients(server, mock.options);
   let loopback6: NetServer | undefined;
   try {

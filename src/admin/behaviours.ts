@@ -3,8 +3,8 @@ import type { Behaviour, OperationRequest } from '../engine/types';
 import { MockError } from '../errors';
 import { MAX_FAULTS_PER_SESSION, type FaultSpec } from '../state/faults';
 import { resetState, type SessionState, type StateBackend } from '../state/backend';
-import { TokenBook } from '../apis/shared/token-book';
-import { pageOf, sortable } from './paging';
+import { TokenBook, type LiveToken } from '../apis/shared/token-book';
+import { decodeCursor, encodeCursor, firstInOrder, MAX_PAGE, pageOf, sortable } from './paging';
 import { DURATION_FORM, parseDuration } from './duration';
 import { didYouMean } from '../suggest';
 
@@ -125,25 +125,74 @@ export function createAdminBehaviours({ state, engines }: AdminDeps): Record<str
     },
     getTokens: (req, { state: session }) => {
       const api = apiParam(req);
-      // Oldest first, by issue time, then API and key: a stable order for the cursor.
-      const live = [...engines.values()]
-        .filter((engine) => api === undefined || engine.id === api)
-        .flatMap((engine) => {
-          const ctx = engine.contextOf(session);
-          return new TokenBook(ctx.store, ctx.clock).live().map((t) => ({ ...t, api: engine.id, position: `${sortable(t.record.issuedAt)}/${engine.id}/${t.key}` }));
-        })
-        .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
-      const page = pageOf(live, (t) => t.position, req.query);
-      const tokens = page.items.map(({ api: id, token, record }) => ({
-        api: id,
-        kind: record.kind,
-        subject: record.subject,
-        session: record.family,
-        issuedAt: new Date(record.issuedAt).toISOString(),
-        expiresAt: new Date(record.expiresAt).toISOString(),
-        token,
-      }));
+      // Oldest first, by issue time, then API and key (a token's `position`): a stable order for the
+      // cursor. Without sorting every live token for each page: those past the cursor are kept, the
+      // page's are picked from them, and only the page's records and texts are made.
+      const limit = req.query.limit === undefined ? MAX_PAGE : Number(req.query.limit);
+      const after = req.query.cursor === undefined ? undefined : positionAfter(decodeCursor(String(req.query.cursor)));
+      const candidates: ListedToken[] = [];
+      for (const engine of engines.values()) {
+        if (api !== undefined && engine.id !== api) continue;
+        const ctx = engine.contextOf(session);
+        for (const live of new TokenBook(ctx.store, ctx.clock).listLive()) {
+          const item = { api: engine.id, time: positionTime(live.issuedAt), live };
+          if (after === undefined || after(item)) candidates.push(item);
+        }
+      }
+      const items = firstInOrder(candidates, limit, byPosition);
+      const last = items[items.length - 1];
+      const page = { next: candidates.length > limit && last ? encodeCursor(positionOf(last)) : undefined };
+      const tokens = items.map(({ api: id, live }) => {
+        const record = live.record();
+        return {
+          api: id,
+          kind: record.kind,
+          subject: record.subject,
+          session: record.family,
+          issuedAt: new Date(record.issuedAt).toISOString(),
+          expiresAt: new Date(record.expiresAt).toISOString(),
+          token: live.text(),
+        };
+      });
       return { status: 200, body: { tokens, ...(page.next ? { next: page.next } : {}) } };
     },
   };
+}
+
+/** A live token in a listing of `/__admin/tokens`, with its issue time as its position counts it. */
+interface ListedToken {
+  api: string;
+  time: number;
+  live: LiveToken<unknown>;
+}
+
+/** The issue time as `sortable` writes it in a position (whole, not below zero). */
+function positionTime(issuedAt: number): number {
+  return Math.max(0, Math.floor(issuedAt));
+}
+
+/** Where a token stands in the listing's order: `<issue time, 16 digits>/<api>/<key>` (the cursor). */
+function positionOf(t: ListedToken): string {
+  return `${sortable(t.time)}/${t.api}/${t.live.key}`;
+}
+
+/** The order of positions, on their fields (API ids and keys hold no "/"). */
+function byPosition(a: ListedToken, b: ListedToken): number {
+  return a.time - b.time || byText(a.api, b.api) || byText(a.live.key, b.live.key);
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether a token comes after the position of a cursor. A position this server gave is compared on
+ * its fields; anything else (a cursor of another listing) as text, as positions compare.
+ */
+function positionAfter(position: string): (t: ListedToken) => boolean {
+  const m = /^(\d{16})\/([^/]*)\/([^/]*)$/.exec(position);
+  if (!m) return (t) => positionOf(t) > position;
+  const time = Number(m[1]);
+  const [, , api, key] = m as unknown as [string, string, string, string];
+  return (t) => t.time > time || (t.time === time && (t.api > api || (t.api === api && t.live.key > key)));
 }

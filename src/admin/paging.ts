@@ -33,11 +33,11 @@ export function pageOf<T>(items: T[], position: (item: T) => string, query: Reco
   return more && page.length > 0 ? { items: page, next: encodeCursor(position(page[page.length - 1]!)) } : { items: page };
 }
 
-function encodeCursor(position: string): string {
+export function encodeCursor(position: string): string {
   return Buffer.from(`p:${position}`, 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string): string {
   const text = /^[A-Za-z0-9_-]*$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   if (!text.startsWith('p:')) throw new MockError('validation_failed', 400, 'cursor: not a cursor this server gave; use the "next" of the previous page');
   return text.slice(2);
@@ -46,4 +46,46 @@ function decodeCursor(cursor: string): string {
 /** A number as a string that sorts as the number does (for ids and times, up to 16 digits). */
 export function sortable(n: number): string {
   return String(Math.max(0, Math.floor(n))).padStart(16, '0');
+}
+
+/**
+ * The `k` first of `items` in the order of `compare`, sorted: with many more items than `k` (the
+ * tokens of a busy mock, for one page), a heap of `k` instead of sorting them all. `items` may be
+ * reordered.
+ */
+export function firstInOrder<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
+  if (items.length <= 2 * k) return items.sort(compare).slice(0, k);
+  // A max-heap of the k smallest so far: its root is the largest of them.
+  const heap: T[] = [];
+  const up = (i: number): void => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (compare(heap[i]!, heap[parent]!) <= 0) return;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && compare(heap[l]!, heap[top]!) > 0) top = l;
+      if (r < heap.length && compare(heap[r]!, heap[top]!) > 0) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (compare(item, heap[0]!) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(compare);
 }

@@ -167,7 +167,7 @@ function recordProblem(key: string, value: unknown): string | undefined {
     case 'subject':
       return Array.isArray(value) && value.every((f) => typeof f === 'string') ? undefined : 'is not a list of session ids';
     case 'family': {
-      if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.tokens)) return 'is not a session';
+      if (!isRecord(value) || typeof value.subject !== 'string' || (typeof value.tokens !== 'string' && !Array.isArray(value.tokens))) return 'is not a session';
       const n = numbers(value, 'expiresAt');
       return n ? `${n} is not a number` : undefined;
     }

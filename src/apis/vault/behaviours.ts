@@ -123,7 +123,8 @@ export function createBehaviours(fixture: VaultFixture, signer: JwtSigner): Reco
   /** The live tokens of `subject`, grouped by session (family). */
   function sessionsOf(tokenBook: TokenBook<TokenData>, subject: string) {
     const sessions = new Map<string, { clientId: string; issuedAt: number; expiresAt: number }>();
-    for (const { record } of tokenBook.live()) {
+    for (const live of tokenBook.listLive()) {
+      const record = live.record();
       if (record.subject !== subject) continue;
       const seen = sessions.get(record.family);
       sessions.set(record.family, {
