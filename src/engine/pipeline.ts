@@ -143,8 +143,20 @@ export class ApiEngine {
     return route.kind === 'operation' ? this.finish(route.op, response, req) : response;
   }
 
-  /** This API's view of one session's state: what a behaviour gets as its context. */
+  /**
+   * This API's view of one session's state: what a behaviour gets as its context. The memory
+   * store's sessions live on (and their parts are fixed), so each gets one, made on first use.
+   */
   contextOf(state: SessionState): RequestContext {
+    if (this.state.kind !== 'memory') return this.makeContext(state);
+    let ctx = this.contexts.get(state);
+    if (ctx === undefined) this.contexts.set(state, (ctx = this.makeContext(state)));
+    return ctx;
+  }
+
+  private readonly contexts = new WeakMap<SessionState, RequestContext>();
+
+  private makeContext(state: SessionState): RequestContext {
     return {
       api: this.id,
       session: state.name,

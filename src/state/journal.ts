@@ -49,8 +49,8 @@ type HeaderSet = Record<string, string | string[] | number | undefined>;
 /**
  * One exchange as the engine hands it over at the end of a request: references to what the request
  * and the response already hold. The journal renders it into a JournalEntry (an ISO date, bounded
- * copies of the headers, the bodies as text) only when it is read, so a request pays for none of
- * that; whatever could hold more than the bounds allow is cut at once.
+ * copies of the headers) only when it is read, so a request pays for none of that; a request body
+ * becomes text at once, and whatever could hold more than the bounds allow is cut at once.
  */
 export interface Exchange {
   /** Epoch milliseconds. */
@@ -140,7 +140,9 @@ export class Journal {
     // `x` is the journal's from now on: it is cut in place, not copied.
     x.path = truncateTo(x.path, JOURNAL_PATH_LIMIT);
     if (!isEmpty(x.query)) x.query = boundedQuery(x.query);
-    if (x.requestBody !== undefined && x.requestBody.length > JOURNAL_BODY_LIMIT) x.requestBody = truncate(x.requestBody.toString('utf8'));
+    // A request body as text now: a small Buffer is a view of an 8 KB pool slab, which keeping it would keep.
+    if (x.requestBody !== undefined && typeof x.requestBody !== 'string') x.requestBody = truncate(x.requestBody.toString('utf8'));
+    else if (x.requestBody !== undefined && x.requestBody.length > JOURNAL_BODY_LIMIT) x.requestBody = truncate(x.requestBody);
     if (x.responseBody !== undefined && x.responseBody.length > JOURNAL_BODY_LIMIT) x.responseBody = truncate(x.responseBody);
     if (!withinHeaderBounds(x.requestHeaders)) x.requestHeaders = journalHeaders(x.requestHeaders);
     if (!withinHeaderBounds(x.responseHeaders)) x.responseHeaders = journalHeaders(x.responseHeaders);

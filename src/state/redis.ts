@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import { StartupError } from '../errors';
 import type { Logger } from '../logger';
@@ -39,6 +40,10 @@ const MAX_RUNS = 200;
 const VIRTUAL_CLOCK_GRACE_MS = 24 * 60 * 60 * 1000;
 /** The longest a step waits for its turn behind its session's earlier losers. */
 const QUEUE_WAIT_MS = 2000;
+/** A step that lost this many races takes its session's lock (see SessionLock). */
+const LOCK_AFTER_LOSSES = 3;
+/** The lock lapses this long after it was taken or renewed, should its holder die. */
+const LOCK_MS = 2000;
 /** A session's last use is written at most this often by one process. */
 const TOUCH_EVERY_MS = 10_000;
 
@@ -63,6 +68,17 @@ for j = n + 1, #KEYS do
   a = a + 3
 end
 return 1`;
+
+// Takes (or renews) a session's lock for ARGV[1], unless another holds it.
+const LOCK = `
+local v = redis.call('GET', KEYS[1])
+if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+
+// Gives the lock back, if ARGV[1] still holds it.
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
 
 // Records a journal entry: its id from a counter, the newest first, the list cut to its capacity.
 const JOURNAL_PUSH = `
@@ -296,6 +312,16 @@ export class RedisBackend implements StateBackend {
   private closing = false;
   /** Per session: the tail of the queue of steps that lost a race (see run). */
   private readonly queues = new Map<string, Promise<void>>();
+  /**
+   * Per session: how many of this process's steps hold its lock. Optimism alone can starve a step
+   * that awaits (a sign-in awaiting its signatures) while another process commits quick steps of the
+   * same session without end: it lost 200 races in a row and answered 503. So a step that has lost
+   * LOCK_AFTER_LOSSES races takes the session's lock (`<session>~lock`, held by this process,
+   * lapsing after LOCK_MS); every commit checks the lock as one more key read: absent, or this
+   * process's. Other processes' writing steps then wait for it, as this one waited for them.
+   */
+  private readonly locks = new Map<string, number>();
+  private readonly owner = randomUUID();
 
   private constructor(
     private readonly client: Client,
@@ -424,38 +450,44 @@ export class RedisBackend implements StateBackend {
     const tx = new Tx(base);
     let wanted = [`${base}~clock`, `${base}~faults`];
     let scans: string[] = [];
+    let losses = 0;
     this.touch(session);
-    for (let runs = 1; ; runs++) {
-      await this.fetch(tx, wanted, scans);
-      tx.writes = new Map();
-      let outcome: { value: R } | { error: unknown };
-      try {
-        outcome = { value: await fn(new TxSession(session, tx, base, this.baseClock)) };
-      } catch (err) {
-        if (isRetry(err)) {
-          wanted = [...tx.missingKeys];
-          scans = [...tx.missingScans];
-          tx.missingKeys.clear();
-          tx.missingScans.clear();
+    try {
+      for (let runs = 1; ; runs++) {
+        await this.fetch(tx, wanted, scans);
+        tx.writes = new Map();
+        let outcome: { value: R } | { error: unknown };
+        try {
+          outcome = { value: await fn(new TxSession(session, tx, base, this.baseClock)) };
+        } catch (err) {
+          if (isRetry(err)) {
+            wanted = [...tx.missingKeys];
+            scans = [...tx.missingScans];
+            tx.missingKeys.clear();
+            tx.missingScans.clear();
+            continue;
+          }
+          outcome = { error: err };
+        }
+        if ((tx.writes.size > 0 || tx.guessed) && !(await this.commit(tx, session))) {
+          if (runs >= MAX_RUNS) throw new StoreUnavailable(`a step lost ${MAX_RUNS} races in a row`);
+          if (++losses === LOCK_AFTER_LOSSES) await this.lock(session);
+          // Lost a race: read again everything this step read, after a short random pause.
+          wanted = [...tx.snapshot.keys()];
+          scans = [...tx.scanned.keys()];
+          tx.snapshot.clear();
+          tx.scanned.clear();
+          tx.guessed = false;
+          if (runs > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
+          await lostRace();
           continue;
         }
-        outcome = { error: err };
+        if (tx.writes.size > 0) this.notify(session);
+        if ('error' in outcome) throw outcome.error;
+        return outcome.value;
       }
-      if ((tx.writes.size > 0 || tx.guessed) && !(await this.commit(tx))) {
-        if (runs >= MAX_RUNS) throw new StoreUnavailable(`a step lost ${MAX_RUNS} races in a row`);
-        // Lost a race: read again everything this step read, after a short random pause.
-        wanted = [...tx.snapshot.keys()];
-        scans = [...tx.scanned.keys()];
-        tx.snapshot.clear();
-        tx.scanned.clear();
-        tx.guessed = false;
-        if (runs > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(runs, 20)));
-        await lostRace();
-        continue;
-      }
-      if (tx.writes.size > 0) this.notify(session);
-      if ('error' in outcome) throw outcome.error;
-      return outcome.value;
+    } finally {
+      if (losses >= LOCK_AFTER_LOSSES) await this.unlock(session);
     }
   }
 
@@ -482,10 +514,35 @@ export class RedisBackend implements StateBackend {
   }
 
   /** Writes the step if nothing it read has changed; false when it has (the step runs again). */
-  private async commit(tx: Tx): Promise<boolean> {
-    const reads = [...tx.snapshot.keys()];
+  /** Waits (bounded) for `session`'s lock; this process may hold it for several steps at once. */
+  private async lock(session: string): Promise<void> {
+    const held = this.locks.get(session) ?? 0;
+    this.locks.set(session, held + 1);
+    if (held > 0) return;
+    const key = lockKey(session);
+    const until = Date.now() + QUEUE_WAIT_MS;
+    // Bounded: past QUEUE_WAIT_MS the step races without the lock (and may meet MAX_RUNS).
+    while (Date.now() < until && !(await this.script<number>(LOCK, [key], [this.owner, String(LOCK_MS)]))) {
+      await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 8));
+    }
+  }
+
+  private async unlock(session: string): Promise<void> {
+    const held = (this.locks.get(session) ?? 1) - 1;
+    if (held > 0) {
+      this.locks.set(session, held);
+      return;
+    }
+    this.locks.delete(session);
+    await this.script(UNLOCK, [lockKey(session)], [this.owner]).catch(() => undefined); // it lapses anyway
+  }
+
+  private async commit(tx: Tx, session: string): Promise<boolean> {
+    // The session's lock is one more key read: absent, or held by this process.
+    const reads = [lockKey(session), ...tx.snapshot.keys()];
     const writes = [...tx.writes];
-    const args = [String(reads.length), ...reads.map((k) => tx.snapshot.get(k) ?? ABSENT)];
+    const mine = this.locks.has(session) ? this.owner : ABSENT;
+    const args = [String(reads.length), mine, ...reads.slice(1).map((k) => tx.snapshot.get(k) ?? ABSENT)];
     for (const [, write] of writes) args.push(write === null ? 'd' : 's', write?.raw ?? '', write?.px === undefined ? '' : String(write.px));
     return (await this.script<number>(COMMIT, [...reads, ...writes.map(([key]) => key)], args)) === 1;
   }
@@ -562,6 +619,11 @@ const JOURNAL_KEY = `${REDIS_PREFIX}journal`;
 const JOURNAL_ID_KEY = `${REDIS_PREFIX}journal:id`;
 
 /** The key prefix of a session: its name (any text) encoded inside the hash tag. */
+/** The key of a session's lock (see RedisBackend.locks), beside its records (one hash tag). */
+function lockKey(session: string): string {
+  return `${sessionBase(session)}~lock`;
+}
+
 function sessionBase(session: string): string {
   return `${REDIS_PREFIX}{${encodeURIComponent(session)}}:`;
 }

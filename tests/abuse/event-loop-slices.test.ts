@@ -1,7 +1,8 @@
 import { stat } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import { SIGNING_SLOTS, createJwtSigner, signingLoad } from '../../src/apis/shared/jwt';
+import { createJwtSigner } from '../../src/apis/shared/jwt';
+import { SIGNING_THREADS, signingLoad } from '../../src/apis/shared/signing-threads';
 import { KeyRing } from '../../src/apis/shared/keys';
 import { MAX_FAMILIES_PER_SUBJECT, TokenBook } from '../../src/apis/shared/token-book';
 import { TURN_BUDGET_MS, inTurn, turnQueue } from '../../src/engine/turns';
@@ -92,18 +93,40 @@ describe('request handlers run in slices of the event loop', () => {
 });
 
 describe('JWT signing keeps a core for the event loop', () => {
-  it(`signs 40 tokens at once with at most ${SIGNING_SLOTS} signature(s) on the thread pool, each one valid`, async () => {
+  it(`signs 40 tokens at once on at most ${SIGNING_THREADS} thread(s) of its own, the loop free meanwhile, each one valid`, async () => {
     const signer = createJwtSigner(new KeyRing(), 'RS256', 'slots-test');
     await signer.sign({ sub: 'warm-up' }, Date.now(), 60);
     signingLoad();
+    let ticks = 0;
+    let signing = true;
+    const tick = (): void => {
+      ticks++;
+      if (signing) setImmediate(tick);
+    };
+    setImmediate(tick);
     const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => signer.sign({ sub: `u${i}` }, Date.now(), 60)));
+    signing = false;
     const load = signingLoad();
-    expect(load.most).toBeLessThanOrEqual(SIGNING_SLOTS);
-    expect(load.now).toBe(0);
-    expect(load.waiting).toBe(0);
+    // 40 RS256 signatures take milliseconds of CPU; the loop turned many times meanwhile.
+    expect(ticks).toBeGreaterThan(5);
+    expect(load.mostPending).toBeGreaterThanOrEqual(40); // all queued at once, none signed on the loop
+    expect(load.threads).toBeLessThanOrEqual(SIGNING_THREADS);
+    expect(load.started).toBeLessThanOrEqual(SIGNING_THREADS);
+    expect(load.pending).toBe(0);
     const key = await importJWK((await signer.publicJwk()) as unknown as JWK, 'RS256');
     const subjects = await Promise.all(tokens.map(async (t) => (await jwtVerify(t, key)).payload.sub));
     expect(subjects).toEqual(Array.from({ length: 40 }, (_, i) => `u${i}`));
+  });
+
+  it('EdDSA too, and two keys on one thread: each token verifies with its own key', async () => {
+    const a = createJwtSigner(new KeyRing(), 'EdDSA', 'a');
+    const b = createJwtSigner(new KeyRing(), 'EdDSA', 'b');
+    const [ta, tb] = await Promise.all([a.sign({ sub: 'a' }, Date.now(), 60), b.sign({ sub: 'b' }, Date.now(), 60)]);
+    const ka = await importJWK((await a.publicJwk()) as unknown as JWK, 'EdDSA');
+    const kb = await importJWK((await b.publicJwk()) as unknown as JWK, 'EdDSA');
+    expect((await jwtVerify(ta!, ka)).payload.sub).toBe('a');
+    expect((await jwtVerify(tb!, kb)).payload.sub).toBe('b');
+    await expect(jwtVerify(ta!, kb)).rejects.toThrow();
   });
 });
 

@@ -135,6 +135,14 @@ function tokenError(check: Extract<TokenCheck<unknown>, { ok: false }>): MockErr
 
 /** `2022-01-01T00:00:00+00:00`: whole seconds with an explicit UTC offset, as the document writes. */
 export function isoSeconds(epochMs: number): string {
+  const seconds = Math.floor(epochMs / 1000);
+  // The same second as the last call (a session polled with one token): the same text, not made again.
+  if (seconds === lastIso.seconds) return lastIso.text;
   // toISOString ends with `.000Z` here (whole seconds), whatever the year's width.
-  return `${new Date(Math.floor(epochMs / 1000) * 1000).toISOString().slice(0, -5)}+00:00`;
+  const text = `${new Date(seconds * 1000).toISOString().slice(0, -5)}+00:00`;
+  lastIso.seconds = seconds;
+  lastIso.text = text;
+  return text;
 }
+
+const lastIso = { seconds: NaN, text: '' };
