@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { stat } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { importJWK, jwtVerify, type JWK } from 'jose';
@@ -117,6 +119,16 @@ describe('JWT signing keeps a core for the event loop', () => {
     const key = await importJWK((await signer.publicJwk()) as unknown as JWK, 'RS256');
     const subjects = await Promise.all(tokens.map(async (t) => (await jwtVerify(t, key)).payload.sub));
     expect(subjects).toEqual(Array.from({ length: 40 }, (_, i) => `u${i}`));
+  });
+
+  it('a process that has signed exits by itself: an idle signing thread (booting or booted) holds nothing open', () => {
+    const jwt = path.resolve(__dirname, '../../dist/apis/shared/jwt.js');
+    const keys = path.resolve(__dirname, '../../dist/apis/shared/keys.js');
+    // One signature, then nothing: the process ends while its thread may still be booting.
+    const script = `const { createJwtSigner } = require(${JSON.stringify(jwt)}); const { KeyRing } = require(${JSON.stringify(keys)});
+      createJwtSigner(new KeyRing(), 'EdDSA', 'x').sign({ sub: 'a' }, Date.now(), 60).then(() => console.log('signed'));`;
+    const run = spawnSync(process.execPath, ['-e', script], { timeout: 15_000, encoding: 'utf8' });
+    expect({ signal: run.signal, status: run.status, out: run.stdout.trim() }).toEqual({ signal: null, status: 0, out: 'signed' });
   });
 
   it('EdDSA too, and two keys on one thread: each token verifies with its own key', async () => {

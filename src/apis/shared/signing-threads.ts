@@ -67,7 +67,11 @@ class SigningThread {
   constructor(private readonly onGone: (thread: SigningThread) => void) {
     threadsStarted++;
     this.worker.unref();
-    this.worker.once('online', () => (this.online = true));
+    this.worker.once('online', () => {
+      this.online = true;
+      // An unref() before the thread is online does not hold: an idle thread must not keep the process alive.
+      if (this.pending.size === 0) this.worker.unref();
+    });
     this.worker.on('message', ({ id, signature, error }: Answer) => {
       const waiting = this.pending.get(id);
       this.pending.delete(id);
