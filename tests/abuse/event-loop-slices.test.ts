@@ -2,7 +2,7 @@ import { stat } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import { createJwtSigner } from '../../src/apis/shared/jwt';
-import { SIGNING_THREADS, signingLoad } from '../../src/apis/shared/signing-threads';
+import { SIGNING_THREADS, signingLoad, signingThreadOnline } from '../../src/apis/shared/signing-threads';
 import { KeyRing } from '../../src/apis/shared/keys';
 import { MAX_FAMILIES_PER_SUBJECT, TokenBook } from '../../src/apis/shared/token-book';
 import { TURN_BUDGET_MS, inTurn, turnQueue } from '../../src/engine/turns';
@@ -95,7 +95,8 @@ describe('request handlers run in slices of the event loop', () => {
 describe('JWT signing keeps a core for the event loop', () => {
   it(`signs 40 tokens at once on at most ${SIGNING_THREADS} thread(s) of its own, the loop free meanwhile, each one valid`, async () => {
     const signer = createJwtSigner(new KeyRing(), 'RS256', 'slots-test');
-    await signer.sign({ sub: 'warm-up' }, Date.now(), 60);
+    await signer.sign({ sub: 'warm-up' }, Date.now(), 60); // on the pool, while the thread boots
+    await signingThreadOnline();
     signingLoad();
     let ticks = 0;
     let signing = true;

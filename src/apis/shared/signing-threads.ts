@@ -1,5 +1,6 @@
-import type { KeyObject } from 'node:crypto';
+import { sign as signAsync, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -57,6 +58,8 @@ let threadsStarted = 0;
 
 class SigningThread {
   private readonly worker = new Worker(THREAD_CODE, { eval: true });
+  /** Whether the thread has booted (a Node environment of its own: tens of ms, once). */
+  online = false;
   readonly pending = new Map<number, Pending>();
   private readonly keys = new Set<number>();
   private batch: Request[] = [];
@@ -64,6 +67,7 @@ class SigningThread {
   constructor(private readonly onGone: (thread: SigningThread) => void) {
     threadsStarted++;
     this.worker.unref();
+    this.worker.once('online', () => (this.online = true));
     this.worker.on('message', ({ id, signature, error }: Answer) => {
       const waiting = this.pending.get(id);
       this.pending.delete(id);
@@ -104,16 +108,28 @@ class SigningThread {
 const threads: SigningThread[] = [];
 let mostPending = 0;
 
-/** Signs `data` on a signing thread (the one with the fewest waiting), off the event loop. */
+/** libuv's pool, for the signatures asked for while the first thread boots. */
+const signOnPool = promisify(signAsync) as (algorithm: string | null, data: Buffer, key: KeyObject) => Promise<Buffer>;
+
+function startThread(): SigningThread {
+  const thread = new SigningThread((gone) => {
+    const at = threads.indexOf(gone);
+    if (at !== -1) threads.splice(at, 1);
+  });
+  threads.push(thread);
+  return thread;
+}
+
+/**
+ * Signs `data` on a signing thread (the online one with the fewest waiting), off the event loop.
+ * Until a thread has booted, on libuv's pool: a mock's first sign-ins do not wait for the boot.
+ */
 export function signOnThread(algorithm: string | null, data: Buffer, key: KeyObject): Promise<Buffer> {
-  let thread = threads.reduce<SigningThread | undefined>((best, t) => (best && best.pending.size <= t.pending.size ? best : t), undefined);
-  if (!thread || (thread.pending.size > 0 && threads.length < SIGNING_THREADS)) {
-    thread = new SigningThread((gone) => {
-      const at = threads.indexOf(gone);
-      if (at !== -1) threads.splice(at, 1);
-    });
-    threads.push(thread);
-  }
+  if (threads.length === 0) startThread();
+  const online = threads.filter((t) => t.online);
+  if (online.length === 0) return signOnPool(algorithm, data, key);
+  const thread = online.reduce((best, t) => (best.pending.size <= t.pending.size ? best : t));
+  if (thread.pending.size > 0 && threads.length < SIGNING_THREADS) startThread();
   const signed = thread.sign(algorithm, data, key);
   mostPending = Math.max(mostPending, pendingSignatures());
   return signed;
@@ -121,6 +137,12 @@ export function signOnThread(algorithm: string | null, data: Buffer, key: KeyObj
 
 function pendingSignatures(): number {
   return threads.reduce((n, t) => n + t.pending.size, 0);
+}
+
+/** Resolves once a signing thread is online (starting one if none is): for tests. */
+export async function signingThreadOnline(): Promise<void> {
+  if (threads.length === 0) startThread();
+  for (let i = 0; i < 500 && !threads.some((t) => t.online); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /**
