@@ -56,11 +56,12 @@ describe('request handlers run in slices of the event loop', () => {
       // Queued after the handlers: without slices it would fire only after all of them.
       setTimeout(() => order.push('timer'), 0);
     });
-    expect(order[0]).toBe('handler 0');
     expect(order.filter((o) => o.startsWith('handler'))).toEqual(['handler 0', 'handler 1', 'handler 2', 'handler 3']);
-    expect(order.indexOf('timer')).toBeGreaterThan(0);
     expect(order.indexOf('timer')).toBeLessThan(order.length - 1);
-    expect(turnQueue().queuedTotal - queuedBefore).toBe(3);
+    // Handlers 1-3 waited for later slices. Handler 0 ran at once, unless the machine took the core
+    // away long enough for the turn's budget to pass before it (then it waited too): never a bet on time.
+    expect(turnQueue().queuedTotal - queuedBefore).toBeGreaterThanOrEqual(3);
+    expect(turnQueue().queuedTotal - queuedBefore).toBeLessThanOrEqual(4);
     expect(turnQueue().waiting).toBe(0);
   });
 
