@@ -132,6 +132,21 @@ describe('JWT signing keeps a core for the event loop', () => {
     expect({ signal: run.signal, status: run.status, out: run.stdout.trim() }).toEqual({ signal: null, status: 0, out: 'signed' });
   });
 
+  it('a burst while the first thread boots puts no more on libuv\'s pool than the threads would compute', () => {
+    const dist = path.resolve(__dirname, '../../dist/apis/shared');
+    const script = `const { createJwtSigner } = require(${JSON.stringify(`${dist}/jwt.js`)}); const { KeyRing } = require(${JSON.stringify(`${dist}/keys.js`)});
+      const { signingLoad, SIGNING_THREADS } = require(${JSON.stringify(`${dist}/signing-threads.js`)});
+      const s = createJwtSigner(new KeyRing(), 'EdDSA', 'x');
+      Promise.all(Array.from({ length: 40 }, (_, i) => s.sign({ sub: String(i) }, Date.now(), 60)))
+        .then((t) => console.log(JSON.stringify({ signed: t.length, mostOnPool: signingLoad().mostOnPool, threads: SIGNING_THREADS })));`;
+    const run = spawnSync(process.execPath, ['-e', script], { timeout: 15_000, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout) as { signed: number; mostOnPool: number; threads: number };
+    expect(out.signed).toBe(40);
+    expect(out.mostOnPool).toBeGreaterThanOrEqual(1);
+    expect(out.mostOnPool).toBeLessThanOrEqual(out.threads);
+  });
+
   it('EdDSA too, and two keys on one thread: each token verifies with its own key', async () => {
     const a = createJwtSigner(new KeyRing(), 'EdDSA', 'a');
     const b = createJwtSigner(new KeyRing(), 'EdDSA', 'b');
