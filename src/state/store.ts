@@ -8,7 +8,10 @@ import type { Clock } from './clock';
  */
 export interface Store {
   get<T>(key: string): T | undefined;
-  /** `get` of each key, in order: a store that fetches keys (Redis) fetches them all at once. */
+  /**
+   * `get` of each key, in order, without marking them as used for the bounds: a store that fetches
+   * keys (Redis) fetches them all at once.
+   */
   getMany<T>(keys: string[]): Array<T | undefined>;
   /** Stores `value`; with `ttlMs` the entry disappears that long after now (clock time). */
   set<T>(key: string, value: T, ttlMs?: number): void;
@@ -76,8 +79,22 @@ export class MemoryStore implements Store {
     return entry.value as T;
   }
 
+  /**
+   * Reads without marking the entries as used: reading all of a user's sessions to pick one to end
+   * is no use of them. (Marking them moved each in the least-recently-used order: 100 moves per
+   * sign-in at the per-user cap, most of an 85 ms busy stretch of the soak's 250-way sign-ins.)
+   */
   getMany<T>(keys: string[]): Array<T | undefined> {
-    return keys.map((key) => this.get<T>(key));
+    const now = this.clock.now();
+    return keys.map((key) => {
+      const entry = this.map.get(key);
+      if (!entry) return undefined;
+      if (entry.expiresAt <= now) {
+        this.remove(key);
+        return undefined;
+      }
+      return entry.value as T;
+    });
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {

@@ -166,6 +166,10 @@ class CountingStore extends MemoryStore {
     this.reads++;
     return super.get<T>(key);
   }
+  override getMany<T>(keys: string[]): Array<T | undefined> {
+    this.reads += keys.length;
+    return super.getMany<T>(keys);
+  }
 }
 
 describe('a sign-in past the per-user cap reads each of the user sessions once', () => {

@@ -54,4 +54,15 @@ describe('linked records and the store bounds', () => {
     store.set('khe:email:y', 'b');
     expect(store.entries('khe:').map(([k]) => k)).toEqual(['khe:user:b', 'khe:email:y']);
   });
+
+  it('reading many at once (a scan of a user sessions) does not count as use for the bounds', () => {
+    const store = storeWith(3);
+    for (const k of ['a', 'b', 'c']) store.set(`api:family:${k}`, { k });
+    expect(store.getMany(['api:family:a', 'api:family:b'])).toEqual([{ k: 'a' }, { k: 'b' }]);
+    store.set('api:family:d', { k: 'd' }); // a is still the least recently used: it goes
+    expect(store.get('api:family:a')).toBeUndefined();
+    store.get('api:family:b'); // a get is a use: b stays, c goes
+    store.set('api:family:e', { k: 'e' });
+    expect(store.entries('api:family:').map(([k]) => k)).toEqual(['api:family:d', 'api:family:b', 'api:family:e']);
+  });
 });
