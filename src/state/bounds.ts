@@ -31,6 +31,8 @@ export function kindOf(key: string): string {
  */
 export type LinkedRecords = Record<string, (value: never) => string[]>;
 
+const NO_KEYS: readonly string[] = [];
+
 /** Entries of all sessions together, kept up to date by each store; and the records linked by kind. */
 export class EntryCount {
   total = 0;
@@ -51,8 +53,8 @@ export class EntryCount {
   }
 
   /** The full keys of the records linked to `key` (none for most kinds). */
-  linkedTo(key: string, value: unknown): string[] {
-    return this.links.get(kindOf(key))?.(value) ?? [];
+  linkedTo(key: string, value: unknown, kind = kindOf(key)): readonly string[] {
+    return this.links.get(kind)?.(value) ?? NO_KEYS;
   }
 
   add(n: number): void {

@@ -52,24 +52,15 @@ type HeaderSet = Record<string, string | string[] | number | undefined>;
  * copies of the headers) only when it is read, so a request pays for none of that; a request body
  * becomes text at once, and whatever could hold more than the bounds allow is cut at once.
  */
-export interface Exchange {
+export type Exchange = Pick<JournalEntry, 'session' | 'api' | 'operationId' | 'method' | 'path' | 'query' | 'status' | 'durationMs' | 'responseBody'> & {
   /** Epoch milliseconds. */
   startedAt: number;
-  session: string;
-  api: string;
-  operationId?: string;
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  status: number;
-  durationMs: number;
   requestBody?: Buffer | string;
-  responseBody?: string;
   requestHeaders?: HeaderSet;
   /** The headers the answer was given; `contentType` is added to them as `content-type`. */
   responseHeaders?: HeaderSet;
   contentType?: string;
-}
+};
 
 /** The JournalEntry an exchange becomes (without its id), cut to the journal's bounds. */
 export function renderExchange(x: Exchange): Omit<JournalEntry, 'id'> {

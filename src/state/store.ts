@@ -214,17 +214,19 @@ export class MemoryStore implements Store {
 
   /** `key` is used: it, and the records linked to it, become the most recently used. */
   private touch(key: string, entry: Entry): void {
-    this.moveToEnd(key, entry);
-    for (const k of this.count.linkedTo(key, entry.value)) {
+    // On every read of the hot path: the key's kind is worked out once, for both uses.
+    const kind = kindOf(key);
+    this.moveToEnd(key, entry, kind);
+    for (const k of this.count.linkedTo(key, entry.value, kind)) {
       const other = this.map.get(k);
       if (other) this.moveToEnd(k, other);
     }
   }
 
-  private moveToEnd(key: string, entry: Entry): void {
+  private moveToEnd(key: string, entry: Entry, kind = kindOf(key)): void {
     this.map.delete(key);
     this.map.set(key, entry);
-    const keys = this.kinds.get(kindOf(key));
+    const keys = this.kinds.get(kind);
     if (keys) {
       keys.delete(key);
       keys.add(key);
