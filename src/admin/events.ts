@@ -49,8 +49,9 @@ function stream(res: ServerResponse, state: StateBackend, name: string): void {
   });
   res.flushHeaders();
   const write = (event: string, data: unknown): void => {
-    // A client that stops reading is cut off rather than buffered for without end.
-    if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+    // A client that stops reading is cut off rather than buffered for without end (with an error,
+    // so that the writes still queued fail with it instead of each with one of its own: ws-guard.ts).
+    if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy(new Error('event stream client cut: it stopped reading'));
     else res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   const known = new Set<string>([name]);

@@ -8,14 +8,14 @@ import { startTestServer } from '../helpers/server';
 async function echoServer(limits: SocketLimits, answerBytes: number) {
   const http: Server = createServer();
   const wss = new WebSocketServer({ server: http });
-  const seen = { frames: 0, socket: undefined as WebSocket | undefined, closedWith: undefined as number | undefined };
+  const seen = { frames: 0, socket: undefined as WebSocket | undefined, closedWith: undefined as number | undefined, sendErrors: [] as Error[] };
   const answer = Buffer.alloc(answerBytes, 'a');
   wss.on('connection', (ws) => {
     seen.socket = ws;
     guardSocket(ws, limits);
     ws.on('message', () => {
       seen.frames++;
-      ws.send(answer);
+      ws.send(answer, (err) => err && seen.sendErrors.push(err));
     });
     ws.on('close', (code) => (seen.closedWith = code));
   });
@@ -68,6 +68,26 @@ describe('WebSocket back-pressure and frame-rate cap (the server wiring, any end
       for (let i = 0; i < 500; i++) client.send('x');
       for (let i = 0; i < 100 && server.seen.closedWith === undefined; i++) await wait(50);
       expect([1008, 1006]).toContain(server.seen.closedWith);
+    } finally {
+      client.terminate();
+      await server.close();
+    }
+  });
+
+  it('cutting a client fails the answers still queued for it with one error, not one built per answer', async () => {
+    // Small answers: thousands of writes queue before the bound. Building an error (with its stack
+    // trace) for each of them when the socket goes stalled the event loop for 40-50 ms in the soak.
+    const server = await echoServer({ maxBufferedBytes: 256 * 1024, stalledMs: 200, maxFramesPerSecond: 100_000 }, 256);
+    const client = new WebSocket(server.url);
+    try {
+      await opened(client);
+      socketOf(client).pause();
+      // 15 MB of answers: more than the kernel's buffers on both ends hold.
+      for (let i = 0; i < 60_000; i++) client.send('x');
+      for (let i = 0; i < 100 && server.seen.closedWith === undefined; i++) await wait(50);
+      expect(server.seen.closedWith).toBeDefined();
+      expect(server.seen.sendErrors.length).toBeGreaterThan(1000);
+      expect(new Set(server.seen.sendErrors).size).toBe(1);
     } finally {
       client.terminate();
       await server.close();
