@@ -47,6 +47,22 @@ describe('bounded memory', () => {
     expect(entries[0]!.path).toBe('/10');
   });
 
+  it('keeps them in order as the ring wraps, and after one session’s entries are cleared', () => {
+    const journal = new Journal();
+    const record = (i: number) =>
+      journal.record({ receivedAt: new Date().toISOString(), session: i % 2 ? 'odd' : 'even', api: 'a', method: 'GET', path: `/${i}`, query: {}, status: 200, durationMs: 1 });
+    for (let i = 0; i < 2.5 * JOURNAL_CAPACITY; i++) record(i);
+    const paths = journal.list().map((e) => Number(e.path.slice(1)));
+    expect(paths).toEqual(Array.from({ length: JOURNAL_CAPACITY }, (_, i) => 1.5 * JOURNAL_CAPACITY + i));
+    journal.clear('odd');
+    for (let i = 2.5 * JOURNAL_CAPACITY; i < 2.5 * JOURNAL_CAPACITY + 10; i++) record(i);
+    const after = journal.list().map((e) => Number(e.path.slice(1)));
+    expect(after).toHaveLength(JOURNAL_CAPACITY / 2 + 10);
+    expect(after.slice(0, 3)).toEqual([1.5 * JOURNAL_CAPACITY, 1.5 * JOURNAL_CAPACITY + 2, 1.5 * JOURNAL_CAPACITY + 4]);
+    expect(after.slice(-3)).toEqual([2.5 * JOURNAL_CAPACITY + 7, 2.5 * JOURNAL_CAPACITY + 8, 2.5 * JOURNAL_CAPACITY + 9]);
+    expect(journal.list({ session: 'odd' }).map((e) => e.path)).toEqual(['/2501', '/2503', '/2505', '/2507', '/2509']);
+  });
+
   it('keeps the newest outbox messages only', () => {
     const outbox = new Outbox(new VirtualClock());
     for (let i = 0; i < OUTBOX_CAPACITY + 5; i++) outbox.send('a', { to: 'x@y.z', subject: 's', text: String(i) });
