@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { apiModules } from './apis';
 import type { MockApp } from './app';
@@ -16,10 +16,13 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
   const { options, logger } = mock;
   // Every folder to watch, with the file names in it that belong to which API.
   const folders = new Map<string, Map<string, string>>();
+  /** Every file watched for each API. */
+  const files = new Map<string, string[]>();
   const add = (dir: string, name: string, api: string) => {
     const names = folders.get(dir) ?? new Map<string, string>();
     names.set(name, api);
     folders.set(dir, names);
+    files.set(api, [...(files.get(api) ?? []), path.join(dir, name)]);
   };
   for (const api of mock.engines.keys()) {
     const file = options.fixtureFiles[api];
@@ -36,8 +39,11 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
     try {
       const fresh = await loadApi(module, options, mock.state, logger, mock.keys);
       engine.adopt(fresh);
-      await mock.state.resetApiEverywhere(api);
-      logger.info(`watch: reloaded ${api}; its state in every session is reset to the new fixture`);
+      if (await mock.state.resetApiEverywhere(api, versionOf(files.get(api) ?? []))) {
+        logger.info(`watch: reloaded ${api}; its state in every session is reset to the new fixture`);
+      } else {
+        logger.info(`watch: reloaded ${api}; its state was reset for this version by another instance sharing the store`);
+      }
       onReload(api);
     } catch (err) {
       logger.error(`watch: ${api} not reloaded, the last good version keeps serving: ${(err as Error).message}`);
@@ -75,4 +81,18 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
     for (const watcher of watchers) watcher.close();
     for (const timer of timers.values()) clearTimeout(timer);
   };
+}
+
+/** The version of an API's files: each one's size and modification time (or its absence). */
+function versionOf(files: string[]): string {
+  return files
+    .map((file) => {
+      try {
+        const { size, mtimeMs } = statSync(file);
+        return `${file}:${size}:${mtimeMs}`;
+      } catch {
+        return `${file}:-`;
+      }
+    })
+    .join('\n');
 }

@@ -50,8 +50,13 @@ export interface StateBackend {
   run<R>(name: string | undefined, fn: (state: SessionState) => R | Promise<R>): Promise<R>;
   /** Names of the sessions that hold state, `default` first. */
   sessionNames(): Promise<string[]>;
-  /** Back to the fixtures, for one API, in every session (`--watch` after a reload). */
-  resetApiEverywhere(api: string): Promise<void>;
+  /**
+   * Back to the fixtures, for one API, in every session (`--watch` after a reload). With `version`
+   * (what the reload read: its files' sizes and times), a store shared by several processes resets
+   * once per version: each process that watches the files reloads, and only the first resets, so
+   * state made after that reset is not wiped by the others'. False when it was already done.
+   */
+  resetApiEverywhere(api: string, version?: string): Promise<boolean>;
   /**
    * Calls `listener` with a session's name after a change to its state made through this process,
    * and when it is made; returns the function that stops it. (The console's live view.)

@@ -580,8 +580,13 @@ export class RedisBackend implements StateBackend {
     return ['default', ...names.filter((n) => n !== 'default')];
   }
 
-  async resetApiEverywhere(api: string): Promise<void> {
+  async resetApiEverywhere(api: string, version?: string): Promise<boolean> {
+    if (version !== undefined) {
+      const previous = await this.call<string | null>(['SET', `${RESETS_KEY}:${api}`, version, 'GET']);
+      if (previous === version) return false;
+    }
     for (const name of await this.sessionNames()) await this.run(name, (state) => resetState(state, api));
+    return true;
   }
 
   subscribe(listener: (session: string) => void): () => void {
@@ -615,6 +620,8 @@ export class RedisBackend implements StateBackend {
 
 const SESSIONS_KEY = `${REDIS_PREFIX}sessions`;
 const KEYS_KEY = `${REDIS_PREFIX}keys`;
+/** Per API, the version of its files that `--watch` last reset its state for. */
+const RESETS_KEY = `${REDIS_PREFIX}watch-reset`;
 const JOURNAL_KEY = `${REDIS_PREFIX}journal`;
 const JOURNAL_ID_KEY = `${REDIS_PREFIX}journal:id`;
 

@@ -155,8 +155,10 @@ export class Sessions implements StateBackend {
     return ['default', ...this.all().map((s) => s.name).filter((name) => name !== 'default')];
   }
 
-  async resetApiEverywhere(api: string): Promise<void> {
+  async resetApiEverywhere(api: string): Promise<boolean> {
+    // This process's own state: no other process resets it.
     for (const session of this.all()) session.reset(api);
+    return true;
   }
 
   async close(): Promise<void> {}
