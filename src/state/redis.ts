@@ -87,6 +87,20 @@ redis.call('LPUSH', KEYS[1], '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2))
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 return id`;
 
+// Forgets one session's journal entries in one step (the others keep their order): KEYS[1] the
+// journal, ARGV[1] the session. Returns how many went.
+const JOURNAL_CLEAR_SESSION = `
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local kept = {}
+for _, text in ipairs(items) do
+  local ok, entry = pcall(cjson.decode, text)
+  if not (ok and type(entry) == 'table' and entry.session == ARGV[1]) then kept[#kept + 1] = text end
+end
+if #kept == #items then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 1, #kept, 500 do redis.call('RPUSH', KEYS[1], unpack(kept, i, math.min(i + 499, #kept))) end
+return #items - #kept`;
+
 type Client = ReturnType<typeof createClient>;
 
 interface Write {
@@ -686,10 +700,7 @@ class RedisJournal implements RequestJournal {
       await this.backend.call(['DEL', JOURNAL_KEY]);
       return;
     }
-    const raw = await this.backend.call<string[]>(['LRANGE', JOURNAL_KEY, '0', '-1']);
-    for (const text of raw) {
-      if ((JSON.parse(text) as JournalEntry).session === session) await this.backend.call(['LREM', JOURNAL_KEY, '0', text]);
-    }
+    await this.backend.script<number>(JOURNAL_CLEAR_SESSION, [JOURNAL_KEY], [session]);
   }
 
   subscribe(listener: (entry: JournalEntry) => void): () => void {

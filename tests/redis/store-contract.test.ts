@@ -149,4 +149,16 @@ describe.each(backends)('the %s backend', (_name, make) => {
     await state.journal.clear(session);
     expect((await state.journal.list()).map((e) => e.path)).toEqual(['/two']);
   });
+
+  it('clears one session’s entries among many, whatever its name, and keeps the others in order', async () => {
+    const entry = (name: string, path: string) => ({ receivedAt: new Date(base.at).toISOString(), session: name, api: 'b2core', method: 'GET', path, query: {}, status: 200, durationMs: 1 });
+    const odd = `${session} "quoted" \\ ünï`;
+    await state.journal.clear();
+    for (let i = 0; i < 30; i++) state.journal.record(entry(i % 3 === 0 ? odd : session, `/${i}`));
+    await new Promise((r) => setTimeout(r, 100));
+    await state.journal.clear(odd);
+    const left = Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `/${i}`);
+    expect((await state.journal.list()).map((e) => e.path)).toEqual(left);
+    expect(await state.journal.list({ session: odd })).toEqual([]);
+  });
 });
