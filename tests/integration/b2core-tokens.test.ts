@@ -6,10 +6,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['b2core'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 
 const api = () => server.api('b2core');
 const HOUR = 3600 * 1000;

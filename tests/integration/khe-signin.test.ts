@@ -5,10 +5,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['khe'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
 const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };

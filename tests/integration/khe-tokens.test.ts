@@ -8,10 +8,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['khe'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
 const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));

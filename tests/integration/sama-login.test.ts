@@ -9,10 +9,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['sama'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 
 describe('sama POST /login with login and password', () => {
   it('answers the documented shape, with expired_at in milliseconds', async () => {

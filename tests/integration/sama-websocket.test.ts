@@ -32,10 +32,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['sama'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 afterEach(async () => {
   await Promise.all(sockets.splice(0).map((s) => s.close()));
 });

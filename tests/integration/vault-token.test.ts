@@ -24,10 +24,7 @@ beforeAll(async () => {
   server = await startTestServer({ apis: ['vault'] });
 });
 afterAll(() => server.close());
-beforeEach(async () => {
-  await resetSession(server);
-  await inState(server, (s) => s.clock.reset());
-});
+beforeEach(() => resetSession(server));
 
 const vault = () => server.api('vault');
 const token = (body: Record<string, unknown>) => vault().post('/reg/auth/token').send(body);
