@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { basic, HACKER, HACKER_KEY, LOGGED_OUT } from '../helpers/khe';
 
 let server: TestServer;
 let auth: string;
@@ -13,15 +14,11 @@ beforeEach(async () => {
   auth = basic(res.body.key, res.body.token);
 });
 
-const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
-const HACKER_KEY = '5f1e0c2ab36d4c0017a3e9d1';
-const LOGGED_OUT = { errors: ['You must be logged in to access this area'] };
 // Invalid fields are validate 3.0.x Error objects serialised: only their path.
 const EMAIL = { path: 'email' };
 const PASSWORD = { path: 'password' };
 const CLIENT = { path: 'client' };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const basic = (key: string, token: string) => `Basic ${b64(`${key}:${token}`)}`;
 
 type Op = 'signUp' | 'signIn' | 'refresh' | 'patch' | 'signOut';
 const OPS: Record<Op, { method: 'post' | 'patch' | 'delete'; path: string; authed: boolean; good: () => object }> = {

@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { basic, HACKER, HACKER_KEY, signIn as signInAs, type SignedIn } from '../helpers/khe';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -8,22 +9,10 @@ afterAll(() => server.close());
 beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
-const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
-const HACKER_KEY = '5f1e0c2ab36d4c0017a3e9d1';
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const DAY = 24 * 3600 * 1000;
-const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${token}`).toString('base64')}`;
 
-interface SignedIn {
-  role: string;
-  key: string;
-  token: string;
-  refresh: string;
-  expires: string;
-}
-
-const signIn = async (body: Record<string, string> = HACKER): Promise<SignedIn> =>
-  (await api().post('/v1.0/users/token').send(body).expect(201)).body as SignedIn;
+const signIn = (body: Record<string, string> = HACKER): Promise<SignedIn> => signInAs(server, body);
 
 /** Whether key:token opens an authenticated operation (PATCH with an empty body changes nothing). */
 const works = async (s: { key: string; token: string }): Promise<boolean> => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixturesFolder, startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { basic, HACKER, LOGGED_OUT, signIn as signInAs, type SignedIn } from '../helpers/khe';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,23 +13,11 @@ beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
 const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));
-const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const DAY = 24 * 3600 * 1000;
-const LOGGED_OUT = { errors: ['You must be logged in to access this area'] };
 const BAD_REFRESH = { errors: ['Invalid refresh token'] };
-const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${token}`).toString('base64')}`;
 
-interface SignedIn {
-  role: string;
-  key: string;
-  token: string;
-  refresh: string;
-  expires: string;
-}
-
-const signIn = async (body: Record<string, string> = HACKER): Promise<SignedIn> =>
-  (await api().post('/v1.0/users/token').send(body).expect(201)).body as SignedIn;
+const signIn = (body: Record<string, string> = HACKER): Promise<SignedIn> => signInAs(server, body);
 const refresh = (s: { key: string; refresh: string }, client = 'khe-web') =>
   api().post('/v1.0/users/token/refresh').send({ client, key: s.key, refresh: s.refresh });
 const patch = (s: { key: string; token: string }) => api().patch('/v1.0/users').set('Authorization', basic(s.key, s.token)).send({});

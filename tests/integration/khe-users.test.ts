@@ -1,4 +1,5 @@
 import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { basic, HACKER, HACKER_KEY } from '../helpers/khe';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -8,9 +9,6 @@ afterAll(() => server.close());
 beforeEach(() => resetSession(server));
 
 const api = () => server.api('khe');
-const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
-const HACKER_KEY = '5f1e0c2ab36d4c0017a3e9d1';
-const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${token}`).toString('base64')}`;
 
 const signIn = async (body: Record<string, string> = HACKER): Promise<string> => {
   const res = await api().post('/v1.0/users/token').send(body).expect(201);

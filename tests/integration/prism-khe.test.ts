@@ -1,9 +1,8 @@
 import { proxiedByPrism, startPrism } from '../helpers/prism';
+import { basic, HACKER } from '../helpers/khe';
 
 jest.setTimeout(60_000);
 
-const HACKER = { client: 'khe-web', email: 'hacker@khe.io', password: 'hackathon' };
-const basic = (key: string, token: string) => `Basic ${Buffer.from(`${key}:${token}`).toString('base64')}`;
 
 interface Call {
   status: number;
