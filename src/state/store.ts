@@ -119,6 +119,15 @@ export class MemoryStore implements Store {
   entries<T>(prefix: string): Array<[string, T]> {
     const now = this.clock.now();
     const out: Array<[string, T]> = [];
+    if (isWholeKind(prefix)) {
+      // Every key under a whole kind (`vault:family:`) is of that kind: its keys only are read, not
+      // every entry of the store (a listing of tokens reads two kinds of each API).
+      for (const key of this.kinds.get(prefix) ?? []) {
+        const entry = this.map.get(key)!;
+        if (entry.expiresAt > now) out.push([key, entry.value as T]);
+      }
+      return out;
+    }
     for (const [key, entry] of this.map) {
       if (key.startsWith(prefix) && entry.expiresAt > now) out.push([key, entry.value as T]);
     }
@@ -242,6 +251,12 @@ export class MemoryStore implements Store {
     this.count.add(-1);
     return true;
   }
+}
+
+/** Whether `prefix` names one kind (`khe:user:`: two colons, the second at its end; see kindOf). */
+function isWholeKind(prefix: string): boolean {
+  const first = prefix.indexOf(':');
+  return first !== -1 && first < prefix.length - 1 && prefix.indexOf(':', first + 1) === prefix.length - 1;
 }
 
 /** A view of `parent` whose keys all live under `prefix`. */

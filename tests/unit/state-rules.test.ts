@@ -63,6 +63,24 @@ describe('the per-kind bound', () => {
   });
 });
 
+describe('entries by prefix', () => {
+  it('lists what a scan of every entry lists, in the same order, whether the prefix is a whole kind or not', () => {
+    const clock = new VirtualClock();
+    const store = new MemoryStore(clock);
+    for (let i = 0; i < 300; i++) {
+      const key = ['a:user:', 'a:family:', 'b:token:', 'a:', 'a:user:x:', 'plain'][i % 6]! + String(i % 50);
+      store.set(key, i, i % 7 === 0 ? 1000 : undefined);
+      if (i % 5 === 0) store.get(`a:user:${i % 50}`);
+    }
+    clock.advance(2000); // every seventh write has expired
+    const scan = (prefix: string) => store.dump().filter((e) => e.key.startsWith(prefix)).map((e): [string, unknown] => [e.key, e.value]);
+    for (const prefix of ['a:user:', 'a:family:', 'b:token:', 'a:user:x:', 'a:', 'a:user:1', 'plain', '', 'c:none:']) {
+      expect([prefix, store.entries(prefix)]).toEqual([prefix, scan(prefix)]);
+    }
+    expect(store.entries('a:user:').length).toBeGreaterThan(10);
+  });
+});
+
 describe('session bounds keep the sessions in use', () => {
   it('a named session used all along keeps its state while a thousand others come and go', () => {
     const sessions = new Sessions();
