@@ -460,13 +460,13 @@ async function main() {
     const servers = { node: bareNode, bare, prism, static: oursStatic };
     const all = { ours, ...servers };
     const step = async (key, title, options) => {
-      const server = servers[key] ?? ours;
+      const loaded = key in servers ? key : 'ours';
       const before = Object.fromEntries(Object.entries(all).map(([name, s]) => [name, s.cpuMs()]));
       results[key] = await load(title, options);
       // Server CPU per request: a check on req/s that the other processes on the machine hardly move.
-      results[key].cpuUs = ((server.cpuMs() - before[key in servers ? key : 'ours']) * 1000) / Math.max(1, results[key].requests);
+      results[key].cpuUs = ((all[loaded].cpuMs() - before[loaded]) * 1000) / Math.max(1, results[key].requests);
       // What the servers not under load used meanwhile (they should be idle).
-      const others = Object.entries(all).filter(([, s]) => s !== server).map(([name, s]) => `${name} ${s.cpuMs() - before[name]} ms`);
+      const others = Object.entries(all).filter(([name]) => name !== loaded).map(([name, s]) => `${name} ${s.cpuMs() - before[name]} ms`);
       process.stdout.write(`  ${title}: ${results[key].rps.toFixed(0)} req/s (CPU of the idle servers meanwhile: ${others.join(', ')})\n`);
     };
     await step('node', 'bare node:http, fixed JSON', { url: `${bareNode.url}/api/v2/session` });

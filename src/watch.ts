@@ -22,7 +22,7 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
     const names = folders.get(dir) ?? new Map<string, string>();
     names.set(name, api);
     folders.set(dir, names);
-    files.set(api, [...(files.get(api) ?? []), path.join(dir, name)]);
+    files.set(api, (files.get(api) ?? []).concat(path.join(dir, name)));
   };
   for (const api of mock.engines.keys()) {
     const file = options.fixtureFiles[api];

@@ -139,9 +139,8 @@ export class Journal {
     x.path = truncateTo(x.path, JOURNAL_PATH_LIMIT);
     if (!isEmpty(x.query)) x.query = boundedQuery(x.query);
     // A request body as text now: a small Buffer is a view of an 8 KB pool slab, which keeping it would keep.
-    if (x.requestBody !== undefined && typeof x.requestBody !== 'string') x.requestBody = truncate(x.requestBody.toString('utf8'));
-    else if (x.requestBody !== undefined && x.requestBody.length > JOURNAL_BODY_LIMIT) x.requestBody = truncate(x.requestBody);
-    if (x.responseBody !== undefined && x.responseBody.length > JOURNAL_BODY_LIMIT) x.responseBody = truncate(x.responseBody);
+    if (x.requestBody !== undefined) x.requestBody = truncate(typeof x.requestBody === 'string' ? x.requestBody : x.requestBody.toString('utf8'));
+    x.responseBody = truncate(x.responseBody);
     if (!withinHeaderBounds(x.requestHeaders)) x.requestHeaders = journalHeaders(x.requestHeaders);
     if (!withinHeaderBounds(x.responseHeaders)) x.responseHeaders = journalHeaders(x.responseHeaders);
     this.keep({ id: this.nextId++, session: x.session, api: x.api, path: x.path, status: x.status, startedAt: x.startedAt, exchange: x });

@@ -640,13 +640,13 @@ const JOURNAL_KEY = `${REDIS_PREFIX}journal`;
 const JOURNAL_ID_KEY = `${REDIS_PREFIX}journal:id`;
 
 /** The key prefix of a session: its name (any text) encoded inside the hash tag. */
+function sessionBase(session: string): string {
+  return `${REDIS_PREFIX}{${encodeURIComponent(session)}}:`;
+}
+
 /** The key of a session's lock (see RedisBackend.locks), beside its records (one hash tag). */
 function lockKey(session: string): string {
   return `${sessionBase(session)}~lock`;
-}
-
-function sessionBase(session: string): string {
-  return `${REDIS_PREFIX}{${encodeURIComponent(session)}}:`;
 }
 
 function globEscape(text: string): string {

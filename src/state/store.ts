@@ -69,12 +69,8 @@ export class MemoryStore implements Store {
   ) {}
 
   get<T>(key: string): T | undefined {
-    const entry = this.map.get(key);
+    const entry = this.live(key, this.clock.now());
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.clock.now()) {
-      this.remove(key);
-      return undefined;
-    }
     this.touch(key, entry);
     return entry.value as T;
   }
@@ -86,15 +82,17 @@ export class MemoryStore implements Store {
    */
   getMany<T>(keys: string[]): Array<T | undefined> {
     const now = this.clock.now();
-    return keys.map((key) => {
-      const entry = this.map.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now) {
-        this.remove(key);
-        return undefined;
-      }
-      return entry.value as T;
-    });
+    return keys.map((key) => this.live(key, now)?.value as T | undefined);
+  }
+
+  /** The entry of `key` unless it has expired by `now` (then it goes), without marking it as used. */
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.map.get(key);
+    if (entry !== undefined && entry.expiresAt <= now) {
+      this.remove(key);
+      return undefined;
+    }
+    return entry;
   }
 
   set<T>(key: string, value: T, ttlMs?: number): void {

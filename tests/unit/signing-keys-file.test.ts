@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createJwtSigner } from '../../src/apis/shared/jwt';
 import { KeyRing, defaultKeysFile, type KeyKeeper, type StoredKey } from '../../src/apis/shared/keys';
 import { StartupError } from '../../src/errors';
-import type { Logger } from '../../src/logger';
+import { recorder } from '../helpers/logger';
 
 /**
  * The keys file's rules that `npm run mutate` found unchecked: which files are refused at start-up
@@ -19,18 +19,6 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'authdouble-keys-file-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A logger that keeps what it is told. */
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    level: 'warn',
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-  };
-}
 
 const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
 const validKey: StoredKey = { alg: 'EdDSA', kid: 'sama-0001', privateKey: pem };

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KeyRing } from '../../src/apis/shared/keys';
-import type { Logger } from '../../src/logger';
 import { readStateFile, StateFile } from '../../src/state/persist';
 import { Sessions } from '../../src/state/sessions';
+import { recorder } from '../helpers/logger';
 
 /**
  * How `--state-file` saves (rules `npm run mutate` found unchecked): the writer saves only when
@@ -23,17 +23,6 @@ afterEach(() => {
   open.splice(0).forEach((s) => s.stop());
   rmSync(dir, { recursive: true, force: true });
 });
-
-function recorder(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    level: 'info',
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    error: (m) => lines.push(`error ${m}`),
-  };
-}
 
 function openState(sessions: Sessions, options: Parameters<typeof StateFile.open>[3] = {}, logger = recorder()): StateFile {
   const state = StateFile.open(file, sessions, logger, { intervalMs: 3_600_000, ...options });
