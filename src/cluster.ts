@@ -12,6 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { listeningBanner, tlsBanner } from './cli/banner';
 import { StartupError } from './errors';
+import { leanHeap } from './heap';
 import { createLogger, type Logger, type LogLevel } from './logger';
 import { DEFAULT_OPTIONS, type ServerOptions } from './options';
 import { startServer, type RunningServer } from './server';
@@ -187,9 +188,11 @@ function workerLogger(level: LogLevel): Logger {
 async function workerMain(): Promise<void> {
   const send = (message: FromWorker) => new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
   const { options } = await new Promise<ToWorker>((resolve) => process.once('message', (m: ToWorker) => resolve(m)));
+  const heap = leanHeap();
   let running: RunningServer;
   try {
     running = await startServer(options, { logger: workerLogger(options.logLevel ?? DEFAULT_OPTIONS.logLevel) });
+    running.logger.info(`memory: ${heap}`);
   } catch (err) {
     const usage = err instanceof StartupError;
     await send({ type: 'failed', message: usage ? err.message : String((err as Error)?.stack ?? err), code: usage ? 2 : 1 });

@@ -31,7 +31,7 @@ export function createJwtSigner(keys: KeyRing, alg: SigningAlg, name: string): J
       const { key, header } = await prepare();
       const iat = Math.floor(issuedAtMs / 1000);
       const input = `${header}.${base64url(JSON.stringify({ jti: randomUUID(), ...claims, iat, exp: iat + lifetimeSeconds }))}`;
-      const signature = await signOnThread(alg === 'RS256' ? 'sha256' : null, Buffer.from(input), key.privateKey);
+      const signature = await signOnThread(alg === 'RS256' ? 'sha256' : null, input, key.privateKey);
       return `${input}.${signature.toString('base64url')}`;
     },
     async publicJwk() {

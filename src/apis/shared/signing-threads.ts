@@ -26,7 +26,7 @@ parentPort.on('message', (batch) => {
   for (const { id, algorithm, data, keyId, key } of batch) {
     if (key) keys.set(keyId, key);
     try {
-      parentPort.postMessage({ id, signature: sign(algorithm, data, keys.get(keyId)) });
+      parentPort.postMessage({ id, signature: sign(algorithm, Buffer.from(data), keys.get(keyId)) });
     } catch (err) {
       parentPort.postMessage({ id, error: String(err && err.message) });
     }
@@ -37,7 +37,11 @@ parentPort.on('message', (batch) => {
 interface Request {
   id: number;
   algorithm: string | null;
-  data: Buffer;
+  /**
+   * What to sign, as text: a Buffer of a short text is a view on node's shared 8 KB pool, and a
+   * message carries a view's whole ArrayBuffer (8 KB a signature, copied and kept by both threads).
+   */
+  data: string;
   keyId: number;
   /** Sent with a key's first request to a thread; the thread keeps it under keyId. */
   key?: KeyObject;
@@ -57,7 +61,7 @@ let nextId = 0;
 let threadsStarted = 0;
 
 class SigningThread {
-  private readonly worker = new Worker(THREAD_CODE, { eval: true });
+  private readonly worker = new Worker(THREAD_CODE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   /** Whether the thread has booted (a Node environment of its own: tens of ms, once). */
   online = false;
   readonly pending = new Map<number, Pending>();
@@ -90,7 +94,7 @@ class SigningThread {
   }
 
   /** Queues a signature; the batch of this turn of the loop goes to the thread in one message. */
-  sign(algorithm: string | null, data: Buffer, key: KeyObject): Promise<Buffer> {
+  sign(algorithm: string | null, data: string, key: KeyObject): Promise<Buffer> {
     let keyId = keyIds.get(key);
     if (keyId === undefined) keyIds.set(key, (keyId = nextKeyId++));
     const first = !this.keys.has(keyId);
@@ -132,14 +136,14 @@ function startThread(): SigningThread {
  * Until a thread has booted, the first few go to libuv's pool: a mock's first sign-ins do not wait
  * for the boot.
  */
-export function signOnThread(algorithm: string | null, data: Buffer, key: KeyObject): Promise<Buffer> {
+export function signOnThread(algorithm: string | null, data: string, key: KeyObject): Promise<Buffer> {
   if (threads.length === 0) startThread();
   const online = threads.filter((t) => t.online);
   // While the first thread boots, as many signatures at once as it would compute go to the pool;
   // more (a burst) queue on the booting thread: a burst on the pool's 4 threads stalls the loop.
   if (online.length === 0 && onPool < SIGNING_THREADS) {
     mostOnPool = Math.max(mostOnPool, ++onPool);
-    return signOnPool(algorithm, data, key).finally(() => onPool--);
+    return signOnPool(algorithm, Buffer.from(data), key).finally(() => onPool--);
   }
   const thread = (online.length > 0 ? online : threads).reduce((best, t) => (best.pending.size <= t.pending.size ? best : t));
   if (thread.pending.size > 0 && threads.length < SIGNING_THREADS) startThread();
