@@ -1,11 +1,7 @@
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['b2core'] }, { reset: false });
 
 const ctl = () => request.agent(`${server.url}/__admin`).set('X-Authdouble-Session', 'paging');
 

@@ -2,14 +2,10 @@ import { Agent } from 'node:http';
 import request from 'supertest';
 import WebSocket from 'ws';
 import { MAX_SESSIONS } from '../../src/state/sessions';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
 const TOKEN = 'admin-token-for-tests';
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ adminToken: TOKEN });
-});
-afterAll(() => server.close());
+const server = useTestServer({ adminToken: TOKEN }, { reset: false });
 
 const ctl = () => request(`${server.url}/__admin`);
 const auth: [string, string] = ['Authorization', `Bearer ${TOKEN}`];

@@ -1,11 +1,7 @@
 import { connect } from 'node:net';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core', 'vault'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['b2core', 'vault'] }, { reset: false });
 
 /**
  * Sends `head`, then body bytes in 64 KB pieces while the server keeps reading, up to `maxBytes`.

@@ -1,11 +1,7 @@
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['vault', 'b2core'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['vault', 'b2core'] }, { reset: false });
 
 describe('JSON parser messages', () => {
   it.each([

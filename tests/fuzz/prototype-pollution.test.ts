@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { ALICE } from '../helpers/fib';
 
 /**
@@ -9,11 +9,7 @@ import { ALICE } from '../helpers/fib';
  * same afterwards as before.
  */
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 /** Keys of the payloads below, which must never show up on a plain object. */
 const MARKERS = ['polluted', 'role', 'twoFactor', 'status', 'isAdmin', 'advance', 'delayMs', 'drop'];

@@ -1,5 +1,5 @@
 import { SpecChecker } from '../../src/engine/spec-checker';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
 /**
  * Found by tests/fuzz/admin.test.ts: a malformed X-Authdouble-Session header (empty, or longer than
@@ -7,11 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
  * not document a 400, so strict mode turned the answer into a 500.
  */
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['b2core'] }, { reset: false });
 
 const checker = SpecChecker.load('admin');
 

@@ -3,15 +3,11 @@ import WebSocket from 'ws';
 import { SpecChecker } from '../../src/engine/spec-checker';
 import { createLogger } from '../../src/logger';
 import { MAX_HEADER_BYTES, startServer } from '../../src/server';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
 /** The security defaults SECURITY.md lists, each as a client (or an operator) would notice it. */
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 /** Sends raw bytes and resolves with everything the server answers before it closes (or 3 s pass). */
 function raw(text: string): Promise<string> {

@@ -49,6 +49,30 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
   });
 }
 
+/**
+ * The set-up most test files share: one server for the whole file (started before its first test,
+ * closed after its last) and, unless `reset` is false, reset to the fixtures before each test. The
+ * value returned stands for that server (each property is read from it) once it has started.
+ */
+export function useTestServer(options: Partial<ServerOptions> = {}, { reset = true }: { reset?: boolean } = {}): TestServer {
+  let started: TestServer | undefined;
+  const running = (): TestServer => {
+    if (started === undefined) throw new Error('the test server has not started: use it in a test or a hook, not at the top of the file');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestServer(options);
+  });
+  afterAll(() => started?.close());
+  if (reset) beforeEach(() => resetSession(running()));
+  return new Proxy({} as TestServer, {
+    get(_target, key) {
+      const value: unknown = Reflect.get(running(), key);
+      return typeof value === 'function' ? value.bind(running()) : value;
+    },
+  });
+}
+
 const folders: string[] = [];
 // Jest loads this module once per test file, so the folders go when the file ends.
 afterAll(() => folders.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));

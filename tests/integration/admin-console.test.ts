@@ -6,15 +6,11 @@ import { Agent } from 'undici';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, useTestServer, type TestServer } from '../helpers/server';
 
 // The control-API calls the web console is built on (openapi/admin.yaml, tag `console`), over real HTTP.
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 const ctl = () => request(`${server.url}/__admin`);
 const b2 = () => server.api('b2core');

@@ -1,16 +1,12 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
 import { createApp } from '../../src/app';
 import request from 'supertest';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 const b2 = () => server.api('b2core');
 const ctl = () => request(`${server.url}/__admin`);

@@ -1,12 +1,7 @@
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { startTestServer, useTestServer } from '../helpers/server';
 import { FOO } from '../helpers/b2core';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['b2core'] });
 
 const post = (path: string, body: string | Buffer | undefined, contentType?: string) => {
   const req = server.api('b2core').post(path);

@@ -1,12 +1,7 @@
-import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { inState, useTestServer } from '../helpers/server';
 import { FOO, signIn, TWOFA } from '../helpers/b2core';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['b2core'] });
 
 const api = () => server.api('b2core');
 const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));

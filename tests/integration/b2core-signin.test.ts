@@ -1,14 +1,9 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { bearer, FOO, signIn, TWOFA } from '../helpers/b2core';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
 // Each test starts from the fixtures (sign-in attempts are rate-limited per e-mail).
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['b2core'] });
 
 describe('b2core sign-in without 2FA', () => {
   it('returns a token pair whose JWTs verify against the server public key', async () => {

@@ -1,13 +1,9 @@
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { FOO, type Pair } from '../helpers/b2core';
 
 /** One rule for moving the clock back (docs/hardening.md): it revives nothing. */
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['b2core'] }, { reset: false });
 
 const HOUR = 3600_000;
 const setClock = (at: number) => request(server.url).post('/__admin/clock').send({ set: new Date(at).toISOString() }).expect(200);

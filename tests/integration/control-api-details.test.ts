@@ -1,16 +1,12 @@
 import request from 'supertest';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { FOO, TWOFA } from '../helpers/b2core';
 
 /**
  * Details of the control API and of faults that `npm run mutate` found unchecked (mutants of
  * src/state that survived the suite), over HTTP. Each test starts from a reset, in its own session.
  */
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['b2core', 'vault'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['b2core', 'vault'] }, { reset: false });
 
 let n = 0;
 let session = '';

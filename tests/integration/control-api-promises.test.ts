@@ -3,14 +3,10 @@
  * a state session of its own (X-Authdouble-Session), so none depends on what ran before it.
  */
 import { randomUUID } from 'node:crypto';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { FOO, TWOFA } from '../helpers/b2core';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 interface Answer {
   status: number;

@@ -1,15 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { startTestServer, useTestServer } from '../helpers/server';
 import { ALICE, expectError, LOGOUT, SESSION, SESSION_INFO, signIn } from '../helpers/fib';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['fib'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['fib'] });
 
 const post = () => server.api('fib').post(SESSION);
 

@@ -7,7 +7,7 @@ import nacl from 'tweetnacl';
 import { blake2b } from '@noble/hashes/blake2b';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { decodeJwt } from 'jose';
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { ALICE, BOB, BOB_CURRENT, DEV, expectError, SESSION, signIn, TEST_PRIVATE_KEY, TEST_PUBLIC_KEY } from '../helpers/fib';
 
 type Form = 'current' | 'older';
@@ -29,12 +29,7 @@ function naclSign(email: string, seedHex: string, form: Form = 'current'): { sig
   return { signature: bytesToHex(nacl.sign.detached(digest, pair.secretKey)), publicKey: bytesToHex(pair.publicKey) };
 }
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['fib'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['fib'] });
 
 describe('fib sign-in with an independent Ed25519 implementation (tweetnacl + @noble/hashes)', () => {
   it('reproduces the published test vectors: alice in the current form (the docs\' vector), bob in the older one', () => {

@@ -1,15 +1,10 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2b';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { inState, useTestServer } from '../helpers/server';
 import { ALICE, BOB, BOB_CURRENT, DEV, expectError, fibJwks, SESSION, SESSION_INFO, signIn, TEST_PRIVATE_KEY } from '../helpers/fib';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['fib'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['fib'] });
 
 /** Signs `message` with a raw 32-byte Ed25519 seed (hex), via node:crypto; for building bad signatures. */
 function rawSign(message: Uint8Array, seedHex: string): string {

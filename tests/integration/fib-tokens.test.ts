@@ -1,13 +1,8 @@
 import { decodeJwt, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { inState, resetSession, useTestServer } from '../helpers/server';
 import { BOB, expectError, fibJwks, LOGOUT, SESSION, SESSION_INFO, signIn, type Tokens } from '../helpers/fib';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['fib'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['fib'] });
 
 const refresh = (token: string, scheme = 'Bearer ') => server.api('fib').patch(SESSION).set('Authorization', `${scheme}${token}`);
 const logout = (token: string) => server.api('fib').post(LOGOUT).set('Authorization', `Bearer ${token}`);

@@ -1,12 +1,7 @@
-import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { inState, resetSession, useTestServer } from '../helpers/server';
 import { basic, HACKER, HACKER_KEY, signIn as signInAs, type SignedIn } from '../helpers/khe';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['khe'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['khe'] });
 
 const api = () => server.api('khe');
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -1,15 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixturesFolder, startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { fixturesFolder, inState, startTestServer, useTestServer } from '../helpers/server';
 import { basic, HACKER, LOGGED_OUT, signIn as signInAs, type SignedIn } from '../helpers/khe';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['khe'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['khe'] });
 
 const api = () => server.api('khe');
 const advance = (ms: number) => inState(server, (s) => s.clock.advance(ms));

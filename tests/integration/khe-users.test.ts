@@ -1,12 +1,7 @@
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { resetSession, useTestServer } from '../helpers/server';
 import { basic, HACKER, HACKER_KEY } from '../helpers/khe';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['khe'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['khe'] });
 
 const api = () => server.api('khe');
 

@@ -4,16 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parsePrivateKey, signEmail } from '../../src/apis/fib/signing';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { FOO } from '../helpers/b2core';
 import { DEV, SESSION } from '../helpers/fib';
 import { ORG, ORG2, U1 } from '../helpers/sama';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 /** Sends to `/<api><path>` in a fresh state session, or the one named. */
 function inSession(session = `case-${randomUUID()}`) {

@@ -3,18 +3,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { ControlClient } from '../../src/control/client';
 import { ALICE, LOGOUT, SESSION, SESSION_INFO } from '../helpers/fib';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
 /**
  * Concurrency over real HTTP: many requests in flight at once against one server. Each test uses
  * its own state session, so rate-limit counters and tokens never mix between tests.
  */
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.close());
+const server = useTestServer({}, { reset: false });
 
 interface Answer {
   status: number;

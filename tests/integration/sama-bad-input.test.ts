@@ -1,12 +1,7 @@
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { bearer, login, U1 } from '../helpers/sama';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['sama'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['sama'] });
 
 const BAD_DATA = 'Bad request - invalid data format';
 

@@ -1,16 +1,12 @@
 import nacl from 'tweetnacl';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 import { bearer, login, openSocket, tokenOfCookie, U1, wsUrl } from '../helpers/sama';
 
 /**
  * The server's tokens checked with an Ed25519 implementation of its own (tweetnacl), not jose nor
  * the server's helper; and tokens signed by tweetnacl with keys the server never issued.
  */
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['sama'] });
-});
-afterAll(() => server.close());
+const server = useTestServer({ apis: ['sama'] }, { reset: false });
 
 const b64url = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 const fromB64url = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64url'));

@@ -1,15 +1,10 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixturesFolder, startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { fixturesFolder, inState, resetSession, startTestServer, useTestServer, type TestServer } from '../helpers/server';
 import { bearer, cookie, login, refreshCookieOf, setCookie, tokenOfCookie, U1, U1_ID, USER1 } from '../helpers/sama';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['sama'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['sama'] });
 
 describe('sama POST /login with login and password', () => {
   it('answers the documented shape, with expired_at in milliseconds', async () => {

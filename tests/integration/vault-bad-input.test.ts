@@ -1,17 +1,12 @@
 import fc from 'fast-check';
-import { startTestServer, type TestServer, resetSession } from '../helpers/server';
+import { useTestServer } from '../helpers/server';
 
 const CLIENT = 'haequi3Aah8lie2r';
 const SIGN_IN = { grant_type: 'password', username: 'user@example.com', password: 'A9#bL8@z', client_id: CLIENT };
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['vault'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['vault'] });
 
 const post = (body: string | Buffer | undefined, contentType?: string) => {
   const req = server.api('vault').post('/reg/auth/token');

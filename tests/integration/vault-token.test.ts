@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, inState, resetSession } from '../helpers/server';
+import { inState, resetSession, useTestServer } from '../helpers/server';
 
 // The fixture's users and clients (fixtures/vault.yaml).
 const CLIENT = 'haequi3Aah8lie2r';
@@ -19,12 +19,7 @@ interface Tokens {
   user_id: string;
 }
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ apis: ['vault'] });
-});
-afterAll(() => server.close());
-beforeEach(() => resetSession(server));
+const server = useTestServer({ apis: ['vault'] });
 
 const vault = () => server.api('vault');
 const token = (body: Record<string, unknown>) => vault().post('/reg/auth/token').send(body);
