@@ -147,6 +147,8 @@ it('--workers 2: both workers serve the one port, a token from one is accepted b
   }
   expect(cli.stderr()).toMatch(/SIGTERM: stopping 2 workers/);
   for (const pid of pids) expect(cli.stderr()).toContain(`[pid ${pid}] SIGTERM: shutting down`);
+  // Each worker is a standalone server: it keeps V8's old generation small, as `serve` does (src/heap.ts).
+  for (const pid of pids) expect(cli.stderr()).toContain(`[pid ${pid}] memory: V8's old generation grows by 30%`);
   await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'the workers to be gone');
 });
 
