@@ -20,7 +20,7 @@ export const HEAP_GROWING_PERCENT = 30;
  * The flag is set this long after start-up, not before: once a V8 flag changes, V8 refuses node's
  * code cache for every built-in module compiled after it (measured: 3x slower to compile, and the
  * signing thread boots in 35 ms instead of 18), which cost the start-up to a first sign-in on all
- * five APIs about 30 ms.
+ * five APIs 20 to 30 ms.
  */
 export const LEAN_HEAP_AFTER_MS = 1000;
 
