@@ -188,11 +188,10 @@ function workerLogger(level: LogLevel): Logger {
 async function workerMain(): Promise<void> {
   const send = (message: FromWorker) => new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
   const { options } = await new Promise<ToWorker>((resolve) => process.once('message', (m: ToWorker) => resolve(m)));
-  const heap = leanHeap();
   let running: RunningServer;
   try {
     running = await startServer(options, { logger: workerLogger(options.logLevel ?? DEFAULT_OPTIONS.logLevel) });
-    running.logger.info(`memory: ${heap}`);
+    leanHeap(running.logger);
   } catch (err) {
     const usage = err instanceof StartupError;
     await send({ type: 'failed', message: usage ? err.message : String((err as Error)?.stack ?? err), code: usage ? 2 : 1 });

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import type { Logger } from './logger';
 
 /**
  * How far V8 lets the old generation grow past what its last full collection kept, in percent, in
@@ -29,12 +30,22 @@ const FLAG = '--heap-growing-percent';
 /**
  * Sets V8's heap growing factor for this process LEAN_HEAP_AFTER_MS from now, unless node was
  * started with one (`node --heap-growing-percent=N`, where 0 is V8's own choice): that one is kept.
- * NODE_OPTIONS cannot carry this flag (node refuses it there). Returns what will be in force, for
- * the log. Only for a process that is the server: a library user's process keeps V8's defaults.
+ * NODE_OPTIONS cannot carry this flag (node refuses it there). Logs what will be in force, and
+ * returns it. Only for a process that is the server: a library user's process keeps V8's defaults.
  */
-export function leanHeap(execArgv: readonly string[] = process.execArgv, set: (flags: string) => void = setFlagsFromString, afterMs = LEAN_HEAP_AFTER_MS): string {
+export function leanHeap(
+  logger: Pick<Logger, 'info'>,
+  execArgv: readonly string[] = process.execArgv,
+  set: (flags: string) => void = setFlagsFromString,
+  afterMs = LEAN_HEAP_AFTER_MS,
+): string {
   const given = execArgv.find((arg) => arg.replace(/_/g, '-').startsWith(FLAG));
-  if (given !== undefined) return `V8's old generation grows as node was told (${given})`;
-  setTimeout(() => set(`${FLAG}=${HEAP_GROWING_PERCENT}`), afterMs).unref();
-  return `V8's old generation grows by ${HEAP_GROWING_PERCENT}% over what each full collection keeps (node ${FLAG}=N to choose, 0 for V8's own)`;
+  let said: string;
+  if (given !== undefined) said = `V8's old generation grows as node was told (${given})`;
+  else {
+    setTimeout(() => set(`${FLAG}=${HEAP_GROWING_PERCENT}`), afterMs).unref();
+    said = `V8's old generation grows by ${HEAP_GROWING_PERCENT}% over what each full collection keeps (node ${FLAG}=N to choose, 0 for V8's own)`;
+  }
+  logger.info(`memory: ${said}`);
+  return said;
 }

@@ -16,14 +16,13 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
   const { options, logger } = mock;
   // Every folder to watch, with the file names in it that belong to which API.
   const folders = new Map<string, Map<string, string>>();
-  /** Every file watched for each API. */
-  const files = new Map<string, string[]>();
   const add = (dir: string, name: string, api: string) => {
     const names = folders.get(dir) ?? new Map<string, string>();
     names.set(name, api);
     folders.set(dir, names);
-    files.set(api, (files.get(api) ?? []).concat(path.join(dir, name)));
   };
+  /** Every file watched for `api` (read once per reload). */
+  const filesOf = (api: string) => [...folders].flatMap(([dir, names]) => [...names].filter(([, owner]) => owner === api).map(([name]) => path.join(dir, name)));
   for (const api of mock.engines.keys()) {
     const file = options.fixtureFiles[api];
     if (file !== undefined) add(path.dirname(path.resolve(file)), path.basename(file), api);
@@ -39,7 +38,7 @@ export function watchConfig(mock: MockApp, onReload: (api: string, error?: Error
     try {
       const fresh = await loadApi(module, options, mock.state, logger, mock.keys);
       engine.adopt(fresh);
-      if (await mock.state.resetApiEverywhere(api, versionOf(files.get(api) ?? []))) {
+      if (await mock.state.resetApiEverywhere(api, versionOf(filesOf(api)))) {
         logger.info(`watch: reloaded ${api}; its state in every session is reset to the new fixture`);
       } else {
         logger.info(`watch: reloaded ${api}; its state was reset for this version by another instance sharing the store`);

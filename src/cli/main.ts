@@ -240,10 +240,9 @@ export function buildProgram(): Command {
       const workers = workerCount(flags.workers);
       if (workers > 1) process.exit(await serveWorkers(workers, options));
       const running = await startServer(options);
-      const heap = leanHeap();
       // One write: whoever reads up to "listening on" has the certificate's lines too.
       process.stdout.write(listeningBanner(running) + (running.tls ? tlsBanner(running.tls) : ''));
-      running.logger.info(`memory: ${heap}`);
+      leanHeap(running.logger);
       // In-flight requests finish, then the state file (if any) is saved; a second signal stops at once.
       const stop = (signal: string) => {
         const state = running.stateFile?.file;

@@ -10,10 +10,12 @@ import { waitFor } from '../helpers/ports';
 
 jest.setTimeout(30_000);
 
+const QUIET = { info: () => undefined };
+
 describe('leanHeap', () => {
   it('sets the growing factor after start-up when node was given none', async () => {
     const set = jest.fn();
-    const said = leanHeap([], set, 0);
+    const said = leanHeap(QUIET, [], set, 0);
     expect(set).not.toHaveBeenCalled();
     await waitFor(() => set.mock.calls.length > 0, 1000, 'the flag to be set');
     expect(set.mock.calls).toEqual([[`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]]);
@@ -22,7 +24,7 @@ describe('leanHeap', () => {
 
   it.each([['--heap-growing-percent=50'], ['--heap_growing_percent=0'], ['--heap-growing-percent']])('keeps what node was given: %s', async (arg) => {
     const set = jest.fn();
-    const said = leanHeap(['--enable-source-maps', arg], set, 0);
+    const said = leanHeap(QUIET, ['--enable-source-maps', arg], set, 0);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(set).not.toHaveBeenCalled();
     expect(said).toContain(`as node was told (${arg})`);
@@ -35,7 +37,7 @@ describe('leanHeap', () => {
  */
 const CHURN = `
 const v8 = require('node:v8');
-if (process.argv[1] === 'lean') require(${JSON.stringify(path.join(root, 'dist', 'heap.js'))}).leanHeap([], undefined, 0);
+if (process.argv[1] === 'lean') require(${JSON.stringify(path.join(root, 'dist', 'heap.js'))}).leanHeap({ info() {} }, [], undefined, 0);
 setTimeout(() => {
   const kept = Array.from({ length: 200000 }, (_, i) => ({ i, text: 'kept ' + i }));
   const ring = new Array(200000);
